@@ -1,0 +1,36 @@
+"""Shared test helpers: the real fixtures in ../shared (skipped cleanly when absent)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+REFERENCE = SHARED / "reference"
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is not here (a user's clone has no ../shared)")
+    return path
+
+
+@pytest.fixture
+def humanml3d_clip() -> Path:
+    """The real HumanML3D clip ``new_joints/012314.npy`` (170 frames, SMPL order, 20 fps)."""
+    return _require(FIXTURES / "humanml3d" / "new_joints" / "012314.npy")
+
+
+@pytest.fixture
+def bvh_walks() -> list[Path]:
+    """The real CMU subject-131 walks, 120 fps, CMU units."""
+    folder = _require(FIXTURES / "bvh")
+    return sorted(folder.glob("*.bvh"))
+
+
+@pytest.fixture
+def reference_dir() -> Path:
+    """``../shared/reference``: joint order, benchmarks, paper results, checkpoint keys."""
+    return _require(REFERENCE)

@@ -22,3 +22,10 @@ lint: $(STAMP)
 
 clean:
 	rm -rf build *.egg-info .pytest_cache
+
+# The default corpus. Until the procedural motion library lands it is built from the real fixtures.
+CORPUS ?= data/corpus/default
+simulate: $(STAMP)
+	$(PY) -m simulate --source humanml3d --input ../shared/fixtures/humanml3d --output $(CORPUS)
+
+.PHONY: simulate

@@ -1,8 +1,8 @@
 """`load_motion`: one entry point for every source format."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import InputError
 from .motion import Motion

@@ -72,7 +72,7 @@ class Motion:
         """Time from the first to the last frame, plus one frame period."""
         return self.num_frames / self.fps
 
-    def slice(self, start: int, stop: int) -> "Motion":
+    def slice(self, start: int, stop: int) -> Motion:
         """Frames ``start:stop`` as a new Motion (same fps, texts and name)."""
         return Motion(
             positions=self.positions[start:stop],

@@ -5,8 +5,17 @@ import pytest
 import torch
 
 from skeletons import (
-    CANONICAL_TO_SMPL, JOINT_NAMES, MIRROR, NUM_JOINTS, PARENTS, SMPL_TO_CANONICAL, bone_lengths, bones,
-    children, edge_index, standing_height,
+    CANONICAL_TO_SMPL,
+    JOINT_NAMES,
+    MIRROR,
+    NUM_JOINTS,
+    PARENTS,
+    SMPL_TO_CANONICAL,
+    bone_lengths,
+    bones,
+    children,
+    edge_index,
+    standing_height,
 )
 from skeletons.body import JOINT_INDEX
 

@@ -10,6 +10,7 @@ import yaml
 
 from skeletons import InputError, load_motion
 from skeletons.body import JOINT_INDEX, JOINT_NAMES, bone_lengths, standing_height
+from skeletons.orientation import estimate_orientations
 from skeletons.readers.bvh import (
     detect_unit,
     forward_kinematics,
@@ -332,11 +333,13 @@ def test_z_up_file_gives_the_same_motion_as_its_y_up_twin(tmp_path):
     np.testing.assert_allclose(z_up.rotations, y_up.rotations, atol=1e-5)
 
 
-def test_z_up_file_stands_up_with_identity_rest_orientations(tmp_path):
+def test_z_up_file_stands_up_with_canonical_rest_orientations(tmp_path):
     motion = load_bvh(write(tmp_path, humanoid_bvh(MIXAMO, z_up=True)))
     head, pelvis = motion.positions[:, JOINT_INDEX["head"]], motion.positions[:, JOINT_INDEX["pelvis"]]
     np.testing.assert_allclose(head - pelvis, np.broadcast_to([0, 0.6, 0], head.shape), atol=1e-5)
-    np.testing.assert_allclose(motion.rotations, np.broadcast_to(np.eye(3), motion.rotations.shape), atol=1e-6)
+    # In its rest pose a file's joints carry the orientations the canonical convention gives that pose
+    # (identity in the canonical T-pose), the same as positions-only sources get.
+    np.testing.assert_allclose(motion.rotations, estimate_orientations(motion.positions), atol=1e-5)
     # The root walks along +z in y-up axes, so it still does after conversion.
     assert np.all(np.diff(motion.positions[:, 0, 2]) > 0)
 
@@ -586,3 +589,14 @@ def test_cmu_walks_are_plausible_bodies(bvh_walks):
         np.testing.assert_allclose(np.linalg.det(rotations), 1.0, atol=1e-5)
         np.testing.assert_allclose(rotations @ np.swapaxes(rotations, -1, -2),
                                    np.broadcast_to(np.eye(3), rotations.shape), atol=1e-5)
+
+
+def test_file_rotations_agree_with_positions_only_frames_on_real_walks(bvh_walks):
+    """Re-based to the canonical convention, the mocap's thigh and shank frames match the frames estimated
+    from positions alone (the knee hinge fixes their twist), so both sources give the same sensor axes."""
+    motion = load_motion(bvh_walks[0])
+    estimated = estimate_orientations(motion.positions)
+    relative = np.einsum("tjba,tjbc->tjac", motion.rotations, estimated)
+    angle = np.degrees(np.arccos(np.clip((np.trace(relative, axis1=-2, axis2=-1) - 1) / 2, -1, 1)))
+    legs = [JOINT_INDEX[n] for n in ("left_hip", "left_knee", "right_hip", "right_knee")]
+    assert np.median(angle[:, legs]) < 3.0

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from skeletons import InputError, SMPL_TO_CANONICAL, bone_lengths, load_motion
+from skeletons import SMPL_TO_CANONICAL, InputError, bone_lengths, load_motion
 from skeletons.body import JOINT_INDEX
 from skeletons.readers.humanml3d import load_humanml3d_segments, read_captions
 

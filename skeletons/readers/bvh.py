@@ -27,6 +27,7 @@ from scipy.spatial.transform import Rotation
 from ..body import JOINT_INDEX, standing_height
 from ..errors import InputError
 from ..motion import Motion
+from ..orientation import estimate_orientations
 from ..retarget import MappingEntry, resolve_retarget
 
 CHANNEL_NAMES = ("Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation")
@@ -443,9 +444,12 @@ def load_bvh(
             detected as the axis along which the head sits above the feet.
         preset: force one of :data:`skeletons.retarget.PRESETS`.
 
-    Positions ``p`` become ``C p`` and orientations ``R`` become ``C R C^T`` (C: the file's up axis to +y),
-    so the rest pose keeps identity orientations. Canonical orientations are the global orientations of
-    the mapped source joints: identity means the source's rest pose, whatever that pose is.
+    Positions ``p`` become ``C p`` and orientations ``R`` become ``C R C^T`` (C: the file's up axis to +y).
+    Orientations are then re-based to the project's convention (identity in the canonical T-pose, as
+    for SMPL): ``R @ Q`` with ``Q`` the orientation of the file's own rest pose as
+    :func:`skeletons.orientation.estimate_orientations` measures it, so a CMU rest pose with the arms
+    down gives the same joint frames as positions-only sources do. Frame rates within 10 ppm of a
+    whole number (``Frame Time: .0083333``) are taken as that number.
     """
     path = Path(path)
     clip = parse_bvh(path)
@@ -457,13 +461,22 @@ def load_bvh(
     positions, rotations = forward_kinematics(clip, scale)
     positions, rotations = retarget.positions(positions), retarget.rotations(rotations)
     to_y_up = AXIS_CONVERSIONS[_up_axis(path, rest * scale, positions, up_axis)]
+    rest_frames = estimate_orientations((rest * scale) @ to_y_up.T)
     return Motion(
         positions=(positions @ to_y_up.T).astype(np.float32),
-        fps=1.0 / clip.frame_time,
-        rotations=(to_y_up @ rotations @ to_y_up.T).astype(np.float32),
+        fps=frame_rate(clip.frame_time),
+        rotations=(to_y_up @ rotations @ to_y_up.T @ rest_frames).astype(np.float32),
         texts=[],
         name=path.stem,
     )
+
+
+def frame_rate(frame_time: float) -> float:
+    """Frames per second from a BVH frame time, snapped to a whole number within 10 ppm (files print
+    the frame time with few digits: ``.0083333`` means 120 fps; 29.97 fps stays 29.97)."""
+    fps = 1.0 / frame_time
+    nearest = round(fps)
+    return float(nearest) if nearest > 0 and abs(fps - nearest) <= 1e-5 * fps else fps
 
 
 def _unit_scale(path: Path, rest: np.ndarray, unit_scale: float | None) -> float:

@@ -1,0 +1,223 @@
+"""Build a simulated-IMU corpus: motions -> (T, 22, 6) IMU rows in a Hugging Face dataset.
+
+The run is split into shards of items. Each finished shard is saved under ``<output>.partial/`` with its
+failures, so ``--resume`` skips it; when every shard is done they are joined into a temporary folder that
+is renamed to ``<output>``. Items that fail are skipped and listed in ``<output>/failures.jsonl``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from skeletons import InputError, Motion
+from skeletons.atomic import atomic_path
+
+from .sources import Item
+
+CORPUS_VERSION = 1
+
+
+@dataclass
+class CorpusConfig:
+    """Everything that decides the corpus content (a resumed run must match it)."""
+
+    source: str
+    rate_hz: float = 20.0
+    sensor: str = "consumer"  # "consumer" or "ideal"
+    seed: int = 0
+    float16: bool = False
+    shard_size: int = 256
+    options: dict = field(default_factory=dict)
+
+    def fingerprint(self, items: list[Item]) -> str:
+        payload = json.dumps([CORPUS_VERSION, asdict(self), [(i.id, i.file) for i in items]], sort_keys=True,
+                             default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass
+class BuildReport:
+    ok: int
+    failed: int
+    seconds: float
+    output: Path
+
+    def summary(self) -> str:
+        return f"simulate: ok={self.ok} failed={self.failed} seconds={self.seconds:.1f} output={self.output}"
+
+
+def features(with_activity: bool, float16: bool):
+    from datasets import Array3D, Features, Sequence, Value
+
+    columns = {
+        "id": Value("string"),
+        "imu": Array3D(shape=(None, 22, 6), dtype="float16" if float16 else "float32"),
+        "texts": Sequence(Value("string")),
+        "source": Value("string"),
+        "rate_hz": Value("float32"),
+        "duration_s": Value("float32"),
+    }
+    if with_activity:
+        columns["activity"] = Value("string")
+    return Features(columns)
+
+
+def _row_ids(item: Item, motions: list[Motion]) -> list[str]:
+    stem = Path(item.file).stem
+    ids = []
+    for k, motion in enumerate(motions):
+        name = motion.name or ""
+        suffix = name[len(stem):] if name.startswith(stem) else (f"/{k}" if k else "")
+        ids.append(item.id + suffix)
+    return ids
+
+
+def _sensor_model(name: str):
+    from .sensor import SensorModel
+
+    if name == "consumer":
+        return SensorModel.consumer()
+    if name == "ideal":
+        return None
+    raise ValueError(f"unknown sensor model {name!r}; expected consumer or ideal")
+
+
+def simulate_motions(motions: list[Motion], config: CorpusConfig, seed: int) -> list[np.ndarray]:
+    """IMU for each motion, batching clips of equal length, rate and kind through ``simulate_batch``."""
+    from .physics import simulate_batch
+
+    sensor = _sensor_model(config.sensor)
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for index, motion in enumerate(motions):
+        groups[(motion.num_frames, motion.fps, motion.rotations is not None)].append(index)
+    results: list[np.ndarray | None] = [None] * len(motions)
+    for group_number, ((_, fps, has_rotations), indices) in enumerate(sorted(groups.items())):
+        positions = np.stack([motions[i].positions for i in indices])
+        rotations = np.stack([motions[i].rotations for i in indices]) if has_rotations else None
+        imu = simulate_batch(positions, fps, rotations=rotations, rate_hz=config.rate_hz, sensor=sensor,
+                             seed=[seed, group_number])
+        for i, row in zip(indices, imu):
+            results[i] = row
+    return results  # type: ignore[return-value]
+
+
+def build_shard(items: list[Item], config: CorpusConfig, shard_seed: int) -> tuple[dict, list[dict]]:
+    """Load and simulate ``items``; return the column dict and the failures (id, file, reason)."""
+    loaded: list[tuple[Item, str, Motion]] = []
+    failures: list[dict] = []
+    for item in items:
+        try:
+            motions = item.load()
+            if not motions:
+                raise InputError(item.file, "holds no motion")
+        except Exception as error:  # a batch job lists bad items and goes on
+            reason = error.problem if isinstance(error, InputError) else f"{type(error).__name__}: {error}"
+            failures.append({"id": item.id, "file": item.file, "reason": reason})
+            continue
+        loaded.extend((item, row_id, motion) for row_id, motion in zip(_row_ids(item, motions), motions))
+
+    imus = simulate_motions([m for _, _, m in loaded], config, shard_seed) if loaded else []
+    dtype = np.float16 if config.float16 else np.float32
+    columns: dict[str, list] = defaultdict(list)
+    for (item, row_id, motion), imu in zip(loaded, imus):
+        if not np.isfinite(imu).all():
+            failures.append({"id": row_id, "file": item.file, "reason": "simulation produced NaN or inf"})
+            continue
+        columns["id"].append(row_id)
+        columns["imu"].append(imu.astype(dtype))
+        columns["texts"].append(list(motion.texts))
+        columns["source"].append(config.source)
+        columns["rate_hz"].append(float(config.rate_hz))
+        columns["duration_s"].append(imu.shape[0] / config.rate_hz)
+        if item.activity is not None:
+            columns["activity"].append(item.activity)
+    return dict(columns), failures
+
+
+def _shard_job(args: tuple) -> tuple[int, int, int]:
+    """Worker entry: build one shard and save it under ``partial/shard-NNNNN`` atomically."""
+    index, items, config, partial, with_activity = args
+    import torch
+
+    torch.set_num_threads(1)
+    from datasets import Dataset
+
+    columns, failures = build_shard(items, config, shard_seed=config.seed * 1_000_003 + index)
+    target = Path(partial) / f"shard-{index:05d}"
+    with atomic_path(target, directory=True) as temporary:
+        if columns:
+            Dataset.from_dict(columns, features=features(with_activity, config.float16)).save_to_disk(
+                str(temporary / "data"))
+        (temporary / "failures.jsonl").write_text("".join(json.dumps(f) + "\n" for f in failures))
+    return index, len(columns.get("id", [])), len(failures)
+
+
+def build_corpus(items: list[Item], output: str | Path, config: CorpusConfig, num_workers: int = 0,
+                 resume: bool = False, progress: bool = True) -> BuildReport:
+    """Simulate ``items`` into a dataset at ``output``; see the module docstring for the on-disk protocol."""
+    from datasets import concatenate_datasets, load_from_disk
+    from tqdm import tqdm
+
+    start = time.perf_counter()
+    output = Path(output)
+    partial = output.with_name(output.name + ".partial")
+    fingerprint = config.fingerprint(items)
+    manifest = partial / "manifest.json"
+    if partial.exists() and not (resume and manifest.exists()
+                                 and json.loads(manifest.read_text()).get("fingerprint") == fingerprint):
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps({"fingerprint": fingerprint, "config": asdict(config)}, default=str))
+
+    with_activity = any(item.activity is not None for item in items)
+    shards = [items[i:i + config.shard_size] for i in range(0, len(items), config.shard_size)]
+    todo = [i for i in range(len(shards)) if not (partial / f"shard-{i:05d}").exists()]
+    jobs = [(i, shards[i], config, str(partial), with_activity) for i in todo]
+    bar = tqdm(total=len(items), initial=len(items) - sum(len(shards[i]) for i in todo), unit="clip",
+               desc="simulate", disable=not progress)
+    if num_workers > 1 and len(jobs) > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(num_workers) as pool:
+            for index, _, _ in pool.imap_unordered(_shard_job, jobs):
+                bar.update(len(shards[index]))
+    else:
+        for job in jobs:
+            index, _, _ = _shard_job(job)
+            bar.update(len(shards[index]))
+    bar.close()
+
+    parts, failures = [], []
+    for i in range(len(shards)):
+        folder = partial / f"shard-{i:05d}"
+        if (folder / "data").exists():
+            parts.append(load_from_disk(str(folder / "data")))
+        failures.extend(json.loads(line) for line in (folder / "failures.jsonl").read_text().splitlines())
+    ok = sum(len(p) for p in parts)
+    if ok:
+        with atomic_path(output, directory=True) as temporary:
+            dataset = parts[0] if len(parts) == 1 else concatenate_datasets(parts)
+            dataset.save_to_disk(str(temporary))
+            (temporary / "failures.jsonl").write_text("".join(json.dumps(f) + "\n" for f in failures))
+            (temporary / "corpus.json").write_text(json.dumps(
+                {"version": CORPUS_VERSION, "config": asdict(config), "rows": ok, "failed": len(failures)},
+                indent=2, default=str))
+        shutil.rmtree(partial)
+    return BuildReport(ok=ok, failed=len(failures), seconds=time.perf_counter() - start, output=output)
+
+
+def load_corpus(path: str | Path):
+    """Open a corpus written by :func:`build_corpus` (memory-mapped Arrow; nothing is read eagerly)."""
+    from datasets import load_from_disk
+
+    path = Path(path)
+    if not (path / "dataset_info.json").exists():
+        raise InputError(path, "is not a corpus folder (no dataset_info.json); build one with python -m simulate")
+    return load_from_disk(str(path))

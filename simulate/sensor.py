@@ -1,0 +1,169 @@
+"""`SensorModel`: the imperfections of a MEMS IMU, applied to ideal simulated signals.
+
+Per channel (accelerometer m/s^2, gyroscope rad/s), in this order::
+
+    y = (1 + s) x + b0 + b_walk(t) + n(t)      then saturation to +-range, then quantization
+
+* ``s`` scale-factor error and ``b0`` turn-on bias: drawn once per clip, joint and axis (normal,
+  standard deviation as given), constant within the clip.
+* ``b_walk``: bias random walk starting at 0, ``b_k = b_{k-1} + sigma_walk * sqrt(1 / rate) * N(0, 1)``
+  (``sigma_walk`` in units/s/sqrt(Hz), the Kalibr / TUM-VI convention).
+* ``n``: white noise. A datasheet noise density ``N`` (units/sqrt(Hz), one-sided) over the band a
+  sample stream at ``rate`` can hold, 0 .. rate / 2, gives a per-sample standard deviation
+  ``N * sqrt(rate / 2)``.
+* Saturation clips to +-range; quantization rounds to the LSB of a signed ``adc_bits`` converter
+  spanning +-range (``2 * range / 2**adc_bits``), codes -2**(bits-1) .. 2**(bits-1) - 1, so with a
+  converter readings saturate at -range and range - LSB.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+_G = 9.80665  # m/s^2 per g
+
+
+@dataclass(frozen=True)
+class SensorModel:
+    """Imperfections of a 6-axis IMU; every field off (0, infinite range, no ADC) by default.
+
+    acc_noise_density: white noise, m/s^2/sqrt(Hz).
+    gyro_noise_density: white noise, rad/s/sqrt(Hz).
+    acc_bias, gyro_bias: standard deviation of the turn-on bias, m/s^2 and rad/s.
+    acc_bias_walk, gyro_bias_walk: bias random walk, m/s^3/sqrt(Hz) and rad/s^2/sqrt(Hz).
+    acc_scale_error, gyro_scale_error: standard deviation of the relative scale-factor error.
+    acc_range, gyro_range: full scale, m/s^2 and rad/s; readings saturate there.
+    adc_bits: resolution of the converter spanning +-range; None for no quantization.
+    """
+
+    acc_noise_density: float = 0.0
+    gyro_noise_density: float = 0.0
+    acc_bias: float = 0.0
+    gyro_bias: float = 0.0
+    acc_bias_walk: float = 0.0
+    gyro_bias_walk: float = 0.0
+    acc_scale_error: float = 0.0
+    gyro_scale_error: float = 0.0
+    acc_range: float = math.inf
+    gyro_range: float = math.inf
+    adc_bits: int | None = None
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name == "adc_bits":
+                if value is not None and not (isinstance(value, int) and value >= 2):
+                    raise ValueError(f"SensorModel.adc_bits must be an integer >= 2 or None, got {value!r}")
+            elif not (value > 0 if field.name.endswith("_range") else value >= 0):
+                raise ValueError(f"SensorModel.{field.name} must be >= 0 (ranges > 0), got {value!r}")
+        finite_ranges = math.isfinite(self.acc_range) and math.isfinite(self.gyro_range)
+        if self.adc_bits is not None and not finite_ranges:
+            raise ValueError("SensorModel.adc_bits needs finite acc_range and gyro_range")
+
+    @classmethod
+    def ideal(cls) -> SensorModel:
+        """No imperfections: :meth:`apply` returns its input."""
+        return cls()
+
+    @classmethod
+    def consumer(cls) -> SensorModel:
+        """A consumer MEMS IMU of the BMI160 / ICM-20948 class.
+
+        TDK InvenSense ICM-20948 data sheet (DS-000189 rev. 1.3): accelerometer noise spectral density
+        230 ug/sqrt(Hz), zero-g initial tolerance +-50 mg board level, sensitivity initial tolerance
+        +-0.5 %, range +-16 g at 2048 LSB/g (16-bit); gyroscope rate noise spectral density
+        0.015 dps/sqrt(Hz), zero-rate output initial tolerance +-5 dps, sensitivity initial tolerance
+        +-1.5 %, range +-2000 dps at 16.4 LSB/dps (16-bit). The +- tolerances are used as standard
+        deviations. Bias random walk, which data sheets do not give: the Allan-variance values of the
+        TUM VI benchmark's BMI160 (Schubert et al., IROS 2018), 8.6e-4 m/s^3/sqrt(Hz) and
+        2.2e-5 rad/s^2/sqrt(Hz).
+        """
+        return cls(
+            acc_noise_density=230e-6 * _G,
+            gyro_noise_density=math.radians(0.015),
+            acc_bias=50e-3 * _G,
+            gyro_bias=math.radians(5.0),
+            acc_bias_walk=8.6e-4,
+            gyro_bias_walk=2.2e-5,
+            acc_scale_error=0.005,
+            gyro_scale_error=0.015,
+            acc_range=16.0 * _G,
+            gyro_range=math.radians(2000.0),
+            adc_bits=16,
+        )
+
+    def noise_std(self, rate_hz: float) -> tuple[float, float]:
+        """Per-sample white-noise standard deviation (accelerometer, gyroscope) at ``rate_hz``."""
+        band = math.sqrt(rate_hz / 2.0)
+        return self.acc_noise_density * band, self.gyro_noise_density * band
+
+    def lsb(self) -> tuple[float, float]:
+        """Quantization step (accelerometer, gyroscope); requires ``adc_bits``."""
+        if self.adc_bits is None:
+            raise ValueError("this SensorModel does not quantize (adc_bits is None)")
+        return 2.0 * self.acc_range / 2**self.adc_bits, 2.0 * self.gyro_range / 2**self.adc_bits
+
+    def apply(self, imu: np.ndarray, rate_hz: float, rng: np.random.Generator) -> np.ndarray:
+        """Imperfect readings (B, T, J, 6) float32 from ideal ones (B, T, J, 6) sampled at ``rate_hz``.
+
+        Biases and scale errors are drawn per clip (axis 0), joint (axis 2) and channel; everything is
+        vectorised and the draws depend only on ``rng``'s state, so a seeded generator repeats exactly.
+        """
+        out = np.asarray(imu, dtype=np.float32)
+        if out.ndim != 4 or out.shape[-1] != 6:
+            raise ValueError(f"imu must have shape (B, T, J, 6), got {out.shape}")
+        if self == SensorModel.ideal():
+            return out
+        out = out.copy()  # changed in place below
+        per_clip = (out.shape[0], 1, out.shape[2], 6)
+        if self.acc_scale_error or self.gyro_scale_error:
+            scale = _channels(self.acc_scale_error, self.gyro_scale_error)
+            out *= 1.0 + scale * rng.standard_normal(per_clip, dtype=np.float32)
+        if self.acc_bias or self.gyro_bias:
+            out += _channels(self.acc_bias, self.gyro_bias) * rng.standard_normal(per_clip, dtype=np.float32)
+        if self.acc_bias_walk or self.gyro_bias_walk:
+            out += _bias_walk(out.shape, _channels(self.acc_bias_walk, self.gyro_bias_walk), rate_hz, rng)
+        if self.acc_noise_density or self.gyro_noise_density:
+            noise = rng.standard_normal(out.shape, dtype=np.float32)
+            noise *= _channels(*self.noise_std(rate_hz))
+            out += noise
+        if self.adc_bits is not None:  # the converter's code range is the saturation
+            step = _channels(*self.lsb())
+            top = 2 ** (self.adc_bits - 1)
+            out /= step
+            np.clip(np.rint(out, out=out), -top, top - 1, out=out)
+            out *= step
+        elif math.isfinite(self.acc_range) or math.isfinite(self.gyro_range):
+            full_scale = _channels(self.acc_range, self.gyro_range)
+            np.clip(out, -full_scale, full_scale, out=out)
+        return out
+
+
+def _channels(acc: float, gyro: float) -> np.ndarray:
+    """A per-channel float32 vector (6,): three accelerometer axes, then three gyroscope axes."""
+    return np.array((acc,) * 3 + (gyro,) * 3, dtype=np.float32)
+
+
+#: Spacing of the bias random walk's knots, seconds. The walk drifts by micro-g over seconds, so it is
+#: drawn at these knots and interpolated linearly (a Brownian bridge's mean) instead of per sample.
+_WALK_KNOT_S = 0.5
+
+
+def _bias_walk(shape: tuple[int, ...], density: np.ndarray, rate_hz: float, rng: np.random.Generator) -> np.ndarray:
+    """A random walk (B, T, J, 6) starting at 0 with increments of std ``density * sqrt(dt)``."""
+    clips, samples, joints, channels = shape
+    knot_samples = max(1, int(round(_WALK_KNOT_S * rate_hz)))
+    knots = (samples - 1) // knot_samples + 2
+    steps = rng.standard_normal((clips, knots, joints, channels), dtype=np.float32)
+    steps *= density * np.float32(math.sqrt(knot_samples / rate_hz))
+    steps[:, 0] = 0.0
+    walk = np.cumsum(steps, axis=1).reshape(clips, knots, joints * channels)
+    # Linear interpolation from knots to samples as one (T, K) matrix product (two weights a row).
+    position = np.arange(samples) / knot_samples
+    left = position.astype(np.int64)
+    weights = np.zeros((samples, knots), dtype=np.float32)
+    weights[np.arange(samples), left] = 1.0 - (position - left)
+    weights[np.arange(samples), left + 1] = position - left
+    return np.matmul(weights, walk).reshape(shape)

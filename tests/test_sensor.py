@@ -1,0 +1,131 @@
+"""SensorModel: each imperfection on its own, determinism, and the consumer part's figures."""
+import math
+
+import numpy as np
+import pytest
+
+from simulate import SensorModel
+
+G = 9.80665
+
+
+def signals(clips: int = 4, samples: int = 1000, joints: int = 22, seed: int = 0) -> np.ndarray:
+    """Smooth ideal readings (B, T, J, 6) within the sensor ranges."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(samples)[None, :, None, None] / 20.0
+    phase = rng.uniform(0, 2 * np.pi, (clips, 1, joints, 6))
+    amplitude = np.array([20.0] * 3 + [5.0] * 3)
+    return (amplitude * np.sin(2 * np.pi * 0.7 * t + phase)).astype(np.float32)
+
+
+def test_ideal_is_a_no_op():
+    imu = signals()
+    assert SensorModel.ideal().apply(imu, 20.0, np.random.default_rng(0)) is imu
+    assert SensorModel() == SensorModel.ideal()
+
+
+@pytest.mark.parametrize("rate", [20.0, 100.0])
+def test_white_noise_std_follows_density_and_rate(rate):
+    model = SensorModel(acc_noise_density=2e-3, gyro_noise_density=3e-4)
+    imu = np.zeros((8, 2000, 22, 6), dtype=np.float32)
+    noise = model.apply(imu, rate, np.random.default_rng(1))
+    expected = np.array([2e-3] * 3 + [3e-4] * 3) * math.sqrt(rate / 2)
+    assert np.allclose(noise.std(axis=(0, 1, 2)), expected, rtol=0.01)
+    assert np.allclose(model.noise_std(rate), expected[[0, 3]])
+    assert np.abs(noise.mean(axis=(0, 1, 2))).max() < 0.01 * expected.max()
+
+
+def test_saturation_clips_at_the_range():
+    model = SensorModel(acc_range=16 * G, gyro_range=math.radians(2000))
+    imu = 10 * signals()  # +-200 m/s^2 and +-50 rad/s: beyond both ranges
+    out = model.apply(imu, 20.0, np.random.default_rng(0))
+    limits = np.array([16 * G] * 3 + [math.radians(2000)] * 3, dtype=np.float32)
+    assert np.array_equal(out, np.clip(imu, -limits, limits))
+    assert np.isclose(out[..., 0].max(), 16 * G) and np.isclose(out[..., 3].min(), -math.radians(2000))
+
+
+def test_quantization_step_is_the_16_bit_lsb():
+    model = SensorModel(acc_range=16 * G, gyro_range=math.radians(2000), adc_bits=16)
+    acc_lsb, gyro_lsb = model.lsb()
+    assert np.isclose(acc_lsb, G / 2048) and np.isclose(gyro_lsb, math.radians(1 / 16.384))
+    imu = signals()
+    out = model.apply(imu, 20.0, np.random.default_rng(0))
+    step = np.array([acc_lsb] * 3 + [gyro_lsb] * 3)
+    codes = out / step
+    assert np.abs(codes - np.round(codes)).max() < 1e-3
+    assert (np.abs(out - imu) <= step / 2 + 1e-5).all()  # float32 rounding at +-20
+    assert len(np.unique(out[..., 0])) > 1000  # fine steps, not coarse rounding
+
+
+def test_full_scale_codes_stay_within_16_bits():
+    model = SensorModel(acc_range=16 * G, gyro_range=math.radians(2000), adc_bits=16)
+    out = model.apply(100 * signals(), 20.0, np.random.default_rng(0))
+    acc_lsb, _ = model.lsb()
+    assert np.isclose(out[..., :3].max() / acc_lsb, 32767)
+    assert np.isclose(out[..., :3].min() / acc_lsb, -32768)
+
+
+def test_turn_on_bias_is_constant_within_a_clip_and_varies_between_clips_and_joints():
+    model = SensorModel(acc_bias=0.5, gyro_bias=0.1)
+    imu = signals(clips=64)
+    bias = model.apply(imu, 20.0, np.random.default_rng(2)) - imu
+    assert np.abs(bias - bias[:, :1]).max() < 1e-5
+    per_clip = bias[:, 0]  # (B, J, 6)
+    assert np.allclose(per_clip.std(axis=(0, 1)), [0.5] * 3 + [0.1] * 3, rtol=0.1)
+    assert per_clip[:, 0, 0].std() > 0 and per_clip[0, :, 0].std() > 0
+
+
+def test_scale_error_is_a_constant_gain_per_clip():
+    model = SensorModel(acc_scale_error=0.01, gyro_scale_error=0.03)
+    imu = signals(clips=64)
+    gain = model.apply(imu, 20.0, np.random.default_rng(3)) / imu
+    assert np.abs(gain - gain[:, :1]).max() < 1e-4
+    assert np.allclose((gain[:, 0] - 1).std(axis=(0, 1)), [0.01] * 3 + [0.03] * 3, rtol=0.1)
+
+
+def test_bias_random_walk_spreads_with_the_square_root_of_time():
+    model = SensorModel(acc_bias_walk=1e-3, gyro_bias_walk=2e-4)
+    imu = np.zeros((64, 2001, 22, 6), dtype=np.float32)
+    walk = model.apply(imu, 100.0, np.random.default_rng(4))
+    assert np.abs(walk[:, 0]).max() == 0.0
+    seconds = 20.0  # 2000 steps at 100 Hz
+    expected = np.array([1e-3] * 3 + [2e-4] * 3) * math.sqrt(seconds)
+    assert np.allclose(walk[:, -1].std(axis=(0, 1)), expected, rtol=0.1)
+
+
+def test_same_seed_same_output():
+    model = SensorModel.consumer()
+    imu = signals()
+    first = model.apply(imu, 20.0, np.random.default_rng(7))
+    assert np.array_equal(first, model.apply(imu, 20.0, np.random.default_rng(7)))
+    assert not np.array_equal(first, model.apply(imu, 20.0, np.random.default_rng(8)))
+    assert first.dtype == np.float32 and first.shape == imu.shape
+
+
+def test_consumer_figures():
+    model = SensorModel.consumer()
+    assert np.isclose(model.acc_range, 16 * G) and np.isclose(model.gyro_range, math.radians(2000))
+    assert model.adc_bits == 16
+    acc_std, gyro_std = model.noise_std(20.0)
+    assert 0.005 < acc_std < 0.01  # 230 ug/sqrt(Hz) over 10 Hz
+    assert 5e-4 < gyro_std < 1e-3  # 0.015 dps/sqrt(Hz) over 10 Hz
+    imu = signals(clips=32)
+    error = model.apply(imu, 20.0, np.random.default_rng(9)) - imu
+    assert 0.2 < error[..., :3].std() < 1.0 and 0.03 < error[..., 3:].std() < 0.2  # mostly turn-on bias
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"acc_noise_density": -1.0}, {"gyro_bias": float("nan")}, {"acc_range": 0.0}, {"adc_bits": 16},
+        {"adc_bits": 1},
+    ],
+)
+def test_invalid_models_are_refused(fields):
+    with pytest.raises(ValueError):
+        SensorModel(**fields)
+
+
+def test_apply_wants_clips_times_joints_channels():
+    with pytest.raises(ValueError):
+        SensorModel.consumer().apply(np.zeros((10, 22, 6), dtype=np.float32), 20.0, np.random.default_rng(0))

@@ -23,9 +23,10 @@ lint: $(STAMP)
 clean:
 	rm -rf build *.egg-info .pytest_cache
 
-# The default corpus. Until the procedural motion library lands it is built from the real fixtures.
-CORPUS ?= data/corpus/default
+# The default corpus: the offline procedural motion library (60 activities, varied descriptions).
+CORPUS       ?= data/corpus/procedural
+CORPUS_CLIPS ?= 2000
 simulate: $(STAMP)
-	$(PY) -m simulate --source humanml3d --input ../shared/fixtures/humanml3d --output $(CORPUS)
+	$(PY) -m simulate --source procedural --count $(CORPUS_CLIPS) --seed 0 --output $(CORPUS) --num-workers 2
 
 .PHONY: simulate

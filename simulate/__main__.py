@@ -3,6 +3,7 @@
     python -m simulate --source humanml3d --input HumanML3D/ --output corpus/humanml3d
     python -m simulate --source bvh --input cmu_bvh/ --output corpus/cmu --num-workers 2
     python -m simulate --source amass --input AMASS/ --body-models smpl_models/ --output corpus/amass
+    python -m simulate --source procedural --count 2000 --seed 0 --output corpus/procedural
 
 Clips that fail are skipped and listed in OUTPUT/failures.jsonl; the run exits 0 when at least one clip
 succeeded and ends with a one-line summary. Bad arguments or no usable clip: exit 2 with one line.
@@ -25,6 +26,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     parser.add_argument("--source", required=True, choices=SOURCES)
     parser.add_argument("--input", type=Path, help="file or folder of motion files (not for procedural)")
+    procedural = parser.add_argument_group("procedural source")
+    procedural.add_argument("--count", type=int, default=2000, help="clips to generate (default 2000)")
+    procedural.add_argument("--activities", help="comma-separated activity ids (default: all)")
+    procedural.add_argument("--duration", type=float, default=10.0, help="seconds per clip (default 10)")
+    procedural.add_argument("--fps", type=float, default=20.0, help="frame rate of the generated motion")
     parser.add_argument("--output", type=Path, required=True, help="dataset folder to write")
     parser.add_argument("--rate", type=float, default=20.0, help="IMU sampling rate in Hz (default 20)")
     parser.add_argument("--sensor", choices=("consumer", "ideal"), default="consumer",
@@ -58,7 +64,18 @@ def list_items(args: argparse.Namespace):
             raise InputError(args.input, "AMASS needs --body-models DIR (SMPL-family model files; never downloaded)")
         options = {"body_models": args.body_models}
         return amass_items(args.input, **options), options
-    raise InputError(None, "the procedural source arrives with the procedural motion library")
+    from skeletons.procedural import ACTIVITIES, procedural_items
+
+    activities = None
+    if args.activities:
+        activities = [a.strip() for a in args.activities.split(",") if a.strip()]
+        unknown = sorted(set(activities) - set(ACTIVITIES))
+        if unknown:
+            raise InputError(None, f"unknown activities {', '.join(unknown)}; known: {', '.join(sorted(ACTIVITIES))}")
+    if args.count < 1:
+        raise InputError(None, f"--count must be at least 1, got {args.count}")
+    options = {"count": args.count, "activities": activities, "duration_s": args.duration, "fps": args.fps}
+    return procedural_items(args.count, args.seed, activities, args.duration, args.fps), options
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -89,8 +89,18 @@ def _sensor_model(name: str):
     raise ValueError(f"unknown sensor model {name!r}; expected consumer or ideal")
 
 
-def simulate_motions(motions: list[Motion], config: CorpusConfig, seed: int) -> list[np.ndarray]:
-    """IMU for each motion, batching clips of equal length, rate and kind through ``simulate_batch``."""
+def clip_seed(seed: int, row_id: str) -> int:
+    """The sensor-noise seed of one corpus row: from the run's seed and the row id only."""
+    digest = hashlib.blake2b(f"{seed}/{row_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def simulate_motions(motions: list[Motion], config: CorpusConfig, row_ids: list[str]) -> list[np.ndarray]:
+    """IMU for each motion, batching clips of equal length, rate and kind through ``simulate_batch``.
+
+    Each row's sensor errors are seeded by (``config.seed``, its id), so a row is the same whichever
+    clips it was batched with.
+    """
     from .physics import simulate_batch
 
     sensor = _sensor_model(config.sensor)
@@ -98,17 +108,17 @@ def simulate_motions(motions: list[Motion], config: CorpusConfig, seed: int) -> 
     for index, motion in enumerate(motions):
         groups[(motion.num_frames, motion.fps, motion.rotations is not None)].append(index)
     results: list[np.ndarray | None] = [None] * len(motions)
-    for group_number, ((_, fps, has_rotations), indices) in enumerate(sorted(groups.items())):
+    for (_, fps, has_rotations), indices in groups.items():
         positions = np.stack([motions[i].positions for i in indices])
         rotations = np.stack([motions[i].rotations for i in indices]) if has_rotations else None
         imu = simulate_batch(positions, fps, rotations=rotations, rate_hz=config.rate_hz, sensor=sensor,
-                             seed=[seed, group_number])
+                             clip_seeds=[clip_seed(config.seed, row_ids[i]) for i in indices])
         for i, row in zip(indices, imu):
             results[i] = row
     return results  # type: ignore[return-value]
 
 
-def build_shard(items: list[Item], config: CorpusConfig, shard_seed: int) -> tuple[dict, list[dict]]:
+def build_shard(items: list[Item], config: CorpusConfig) -> tuple[dict, list[dict]]:
     """Load and simulate ``items``; return the column dict and the failures (id, file, reason)."""
     loaded: list[tuple[Item, str, Motion]] = []
     failures: list[dict] = []
@@ -123,7 +133,7 @@ def build_shard(items: list[Item], config: CorpusConfig, shard_seed: int) -> tup
             continue
         loaded.extend((item, row_id, motion) for row_id, motion in zip(_row_ids(item, motions), motions))
 
-    imus = simulate_motions([m for _, _, m in loaded], config, shard_seed) if loaded else []
+    imus = simulate_motions([m for _, _, m in loaded], config, [r for _, r, _ in loaded]) if loaded else []
     dtype = np.float16 if config.float16 else np.float32
     columns: dict[str, list] = defaultdict(list)
     for (item, row_id, motion), imu in zip(loaded, imus):
@@ -148,8 +158,10 @@ def _shard_job(args: tuple) -> tuple[int, int, int]:
 
     torch.set_num_threads(1)
     from datasets import Dataset
+    from datasets.utils.logging import disable_progress_bar
 
-    columns, failures = build_shard(items, config, shard_seed=config.seed * 1_000_003 + index)
+    disable_progress_bar()  # one bar for the whole run, ours
+    columns, failures = build_shard(items, config)
     target = Path(partial) / f"shard-{index:05d}"
     with atomic_path(target, directory=True) as temporary:
         if columns:
@@ -163,8 +175,10 @@ def build_corpus(items: list[Item], output: str | Path, config: CorpusConfig, nu
                  resume: bool = False, progress: bool = True) -> BuildReport:
     """Simulate ``items`` into a dataset at ``output``; see the module docstring for the on-disk protocol."""
     from datasets import concatenate_datasets, load_from_disk
+    from datasets.utils.logging import disable_progress_bar
     from tqdm import tqdm
 
+    disable_progress_bar()  # one bar for the whole run, ours
     start = time.perf_counter()
     output = Path(output)
     partial = output.with_name(output.name + ".partial")

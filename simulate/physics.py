@@ -94,6 +94,7 @@ def simulate_batch(
     sensor: SensorModel | None = None,
     seed: int | np.random.SeedSequence | list[int] | None = None,
     gravity: bool = True,
+    clip_seeds: list[int] | None = None,
 ) -> np.ndarray:
     """IMU signals (B, T_out, 22, 6) float32 of B clips of equal length and frame rate.
 
@@ -104,20 +105,28 @@ def simulate_batch(
             them from the positions.
         rate_hz: output sample rate; ``T_out = floor((T - 1) * rate_hz / fps) + 1``.
         sensor: sensor imperfections to apply; None gives ideal signals.
-        seed: seeds the sensor model's random draws (``numpy.random.default_rng``).
+        seed: seeds the sensor model's random draws (``numpy.random.default_rng``) for the batch.
+        clip_seeds: one seed per clip instead, so each clip's sensor errors depend on its own seed only,
+            not on which other clips share the batch (the corpus builder uses this).
         gravity: False gives linear acceleration instead of specific force.
     """
     positions, rotations = _checked(positions, fps, rotations, rate_hz)
     # Chunks of clips run on a thread pool (numpy releases the GIL in its loops), each with its own
     # child seed, so results depend on the seed and the chunk size, never on the number of threads.
     starts = range(0, positions.shape[0], _CHUNK_CLIPS)
+    if clip_seeds is not None and len(clip_seeds) != positions.shape[0]:
+        raise ValueError(f"clip_seeds has {len(clip_seeds)} seeds for {positions.shape[0]} clips")
     seeds = np.random.SeedSequence(seed).spawn(len(starts)) if sensor is not None else [None] * len(starts)
 
     def chunk(index: int) -> np.ndarray:
         part = slice(starts[index], starts[index] + _CHUNK_CLIPS)
         imu = _ideal_signals(positions[part], fps, None if rotations is None else rotations[part], rate_hz,
                              gravity)
-        return imu if sensor is None else sensor.apply(imu, rate_hz, np.random.default_rng(seeds[index]))
+        if sensor is None:
+            return imu
+        if clip_seeds is None:
+            return sensor.apply(imu, rate_hz, np.random.default_rng(seeds[index]))
+        return sensor.apply(imu, rate_hz, [np.random.default_rng(s) for s in clip_seeds[part]])
 
     if len(starts) == 1:
         return chunk(0)

@@ -18,6 +18,7 @@ Per channel (accelerometer m/s^2, gyroscope rad/s), in this order::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -105,11 +106,14 @@ class SensorModel:
             raise ValueError("this SensorModel does not quantize (adc_bits is None)")
         return 2.0 * self.acc_range / 2**self.adc_bits, 2.0 * self.gyro_range / 2**self.adc_bits
 
-    def apply(self, imu: np.ndarray, rate_hz: float, rng: np.random.Generator) -> np.ndarray:
+    def apply(self, imu: np.ndarray, rate_hz: float,
+              rng: np.random.Generator | Sequence[np.random.Generator]) -> np.ndarray:
         """Imperfect readings (B, T, J, 6) float32 from ideal ones (B, T, J, 6) sampled at ``rate_hz``.
 
         Biases and scale errors are drawn per clip (axis 0), joint (axis 2) and channel; everything is
-        vectorised and the draws depend only on ``rng``'s state, so a seeded generator repeats exactly.
+        vectorised and the draws depend only on the generators' states, so seeded generators repeat
+        exactly. ``rng`` is one generator for the batch or one per clip (then each clip's errors depend
+        on its own generator only).
         """
         out = np.asarray(imu, dtype=np.float32)
         if out.ndim != 4 or out.shape[-1] != 6:
@@ -117,16 +121,17 @@ class SensorModel:
         if self == SensorModel.ideal():
             return out
         out = out.copy()  # changed in place below
-        per_clip = (out.shape[0], 1, out.shape[2], 6)
+        normal = _NormalSource(rng, out.shape[0])
+        per_clip = (1, out.shape[2], 6)
         if self.acc_scale_error or self.gyro_scale_error:
             scale = _channels(self.acc_scale_error, self.gyro_scale_error)
-            out *= 1.0 + scale * rng.standard_normal(per_clip, dtype=np.float32)
+            out *= 1.0 + scale * normal(per_clip)
         if self.acc_bias or self.gyro_bias:
-            out += _channels(self.acc_bias, self.gyro_bias) * rng.standard_normal(per_clip, dtype=np.float32)
+            out += _channels(self.acc_bias, self.gyro_bias) * normal(per_clip)
         if self.acc_bias_walk or self.gyro_bias_walk:
-            out += _bias_walk(out.shape, _channels(self.acc_bias_walk, self.gyro_bias_walk), rate_hz, rng)
+            out += _bias_walk(out.shape, _channels(self.acc_bias_walk, self.gyro_bias_walk), rate_hz, normal)
         if self.acc_noise_density or self.gyro_noise_density:
-            noise = rng.standard_normal(out.shape, dtype=np.float32)
+            noise = normal(out.shape[1:])
             noise *= _channels(*self.noise_std(rate_hz))
             out += noise
         if self.adc_bits is not None:  # the converter's code range is the saturation
@@ -151,12 +156,29 @@ def _channels(acc: float, gyro: float) -> np.ndarray:
 _WALK_KNOT_S = 0.5
 
 
-def _bias_walk(shape: tuple[int, ...], density: np.ndarray, rate_hz: float, rng: np.random.Generator) -> np.ndarray:
+class _NormalSource:
+    """Standard normal float32 draws (B, *shape): from one generator, or one generator per clip."""
+
+    def __init__(self, rng: np.random.Generator | Sequence[np.random.Generator], clips: int):
+        self.rng, self.clips = rng, clips
+        if not isinstance(rng, np.random.Generator) and len(rng) != clips:
+            raise ValueError(f"{len(rng)} generators for {clips} clips")
+
+    def __call__(self, shape: tuple[int, ...]) -> np.ndarray:
+        if isinstance(self.rng, np.random.Generator):
+            return self.rng.standard_normal((self.clips, *shape), dtype=np.float32)
+        draws = np.empty((self.clips, *shape), dtype=np.float32)
+        for clip, generator in enumerate(self.rng):  # only the fills loop; the arithmetic is batched
+            generator.standard_normal(out=draws[clip], dtype=np.float32)
+        return draws
+
+
+def _bias_walk(shape: tuple[int, ...], density: np.ndarray, rate_hz: float, normal: _NormalSource) -> np.ndarray:
     """A random walk (B, T, J, 6) starting at 0 with increments of std ``density * sqrt(dt)``."""
     clips, samples, joints, channels = shape
     knot_samples = max(1, int(round(_WALK_KNOT_S * rate_hz)))
     knots = (samples - 1) // knot_samples + 2
-    steps = rng.standard_normal((clips, knots, joints, channels), dtype=np.float32)
+    steps = normal((knots, joints, channels))
     steps *= density * np.float32(math.sqrt(knot_samples / rate_hz))
     steps[:, 0] = 0.0
     walk = np.cumsum(steps, axis=1).reshape(clips, knots, joints * channels)

@@ -135,3 +135,29 @@ def test_humanml3d_listing_accepts_root_folder_or_file(tmp_path, humanml3d_clip)
     root = humanml3d_clip.parent.parent
     assert [i.id for i in humanml3d_items(root)] == ["012314"]
     assert [i.id for i in humanml3d_items(humanml3d_clip)] == ["012314"]
+
+
+def test_a_row_does_not_depend_on_its_batch_mates(tmp_path):
+    config = CorpusConfig(source="test", seed=5)
+    few = build_corpus(_items()[:1], tmp_path / "few", config, progress=False).output
+    many = build_corpus(_items(), tmp_path / "many", config, progress=False).output
+    first = lambda path: load_corpus(path).with_format("numpy")[0]["imu"]  # noqa: E731
+    np.testing.assert_array_equal(first(few), first(many))
+
+
+def test_procedural_source_from_the_command_line(tmp_path):
+    output = tmp_path / "corpus"
+    result = run("--source", "procedural", "--count", "4", "--seed", "3", "--activities", "walk,run",
+                 "--output", output)
+    assert result.returncode == 0, result.stderr
+    corpus = load_corpus(output)
+    assert corpus["id"] == [f"proc-{k:06d}" for k in range(4)]
+    assert set(corpus["activity"]) == {"walk", "run"}
+    assert all(len(texts) >= 3 for texts in corpus["texts"])
+    again = tmp_path / "again"
+    assert run("--source", "procedural", "--count", "2", "--seed", "3", "--activities", "walk,run",
+               "--output", again).returncode == 0
+    np.testing.assert_array_equal(load_corpus(again).with_format("numpy")[0]["imu"],
+                                  load_corpus(output).with_format("numpy")[0]["imu"])
+    bad = run("--source", "procedural", "--count", "2", "--activities", "moonwalk", "--output", tmp_path / "x")
+    assert bad.returncode == 2 and "moonwalk" in bad.stderr and not (tmp_path / "x").exists()

@@ -1,0 +1,21 @@
+"""A procedural motion library: parametric 22-joint motions of everyday activities, with descriptions.
+
+It stands in for motion-capture corpora (HumanML3D, AMASS) that cannot be downloaded: each activity is
+driven by joint-angle trajectories and limb inverse kinematics on a human-proportioned body, through
+forward kinematics, so bone lengths are exact, stance feet stay planted and global rotations come with
+the positions.
+
+>>> from skeletons.procedural import ACTIVITIES, generate
+>>> motion = generate("walk_upstairs", seed=7)          # 10 s at 20 fps
+>>> motion.positions.shape, motion.rotations.shape, motion.texts[0]
+
+Modules: :mod:`.body_params` (subjects), :mod:`.rig` (posing and IK), :mod:`.feet` and
+:mod:`.footwork` (ground contact), :mod:`.gait` (locomotion), :mod:`.postures`, :mod:`.upper_body`,
+:mod:`.sport`, :mod:`.jumps`, :mod:`.exercise`, :mod:`.daily`, :mod:`.transitions`, :mod:`.grammar`
+(descriptions), :mod:`.catalog` (the activity table), :mod:`.corpus_items` (items for ``python -m simulate``).
+"""
+from .catalog import ACTIVITIES, Activity
+from .corpus_items import activity_plan, procedural_items
+from .generate import generate
+
+__all__ = ["ACTIVITIES", "Activity", "activity_plan", "generate", "procedural_items"]

@@ -29,4 +29,14 @@ CORPUS_CLIPS ?= 2000
 simulate: $(STAMP)
 	$(PY) -m simulate --source procedural --count $(CORPUS_CLIPS) --seed 0 --output $(CORPUS) --num-workers 2
 
-.PHONY: simulate
+$(CORPUS)/dataset_info.json: | $(STAMP)
+	$(MAKE) simulate
+
+# The default model: configs/pretrain/cpu-small.yaml on the default corpus; resumes an interrupted run.
+PRETRAIN_CONFIG ?= cpu-small
+MODEL           ?= runs/$(PRETRAIN_CONFIG)
+PRETRAIN_FLAGS  ?=
+pretrain: $(STAMP) $(CORPUS)/dataset_info.json
+	$(PY) -m pretrain --corpus $(CORPUS) --output $(MODEL) --config $(PRETRAIN_CONFIG) --resume $(PRETRAIN_FLAGS)
+
+.PHONY: simulate pretrain

@@ -69,17 +69,110 @@ def bench_simulate(clips: int = 1024, seconds: float = 10.0, fps: float = 20.0, 
     return figures
 
 
-BENCHMARKS = {"simulate": bench_simulate}
+def bench_augment(batch: int = 64, frames: int = 200, repeats: int = 5, config: str = "cpu-small") -> dict:
+    """The batched on-device augmentation against the same work written per sample and per joint, twice:
+    the rotation alone (UniMTS's loop, torch) and the whole pipeline of ``config`` (gravity removal for a
+    fraction of the samples, crop or wrap, rotation, gain jitter, noise, joint masking; NumPy/SciPy loop)."""
+    import torch
+
+    from pretrain.augment import Augmenter, random_rotations, rotate_joints
+    from pretrain.config import load_config
+
+    from .augment_reference import augment_per_sample_loop, rotate_per_sample_loop
+
+    cfg = load_config(config)
+    settings = {**cfg["augment"], "window": cfg["data"]["window"], "rate_hz": cfg["data"]["rate_hz"]}
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn((batch, frames, 22, 6), generator=generator)
+    mask = torch.ones_like(x)
+    rotations = random_rotations(batch, 22, generator)
+    augmenter = Augmenter(settings, seed=0)
+    figures = {"batch": batch, "frames": frames, "threads": torch.get_num_threads(), "config": config,
+               "rotation_batched_s": _best(lambda: rotate_joints(x, random_rotations(batch, 22, generator)), repeats),
+               "rotation_loop_s": _best(lambda: rotate_per_sample_loop(x, rotations), repeats),
+               "pipeline_batched_s": _best(lambda: augmenter(x, mask), repeats),
+               "pipeline_loop_s": _best(lambda: augment_per_sample_loop(x.numpy(), mask.numpy(), settings,
+                                                                        np.random.default_rng(0)), repeats)}
+    for part in ("rotation", "pipeline"):
+        figures[f"{part}_speedup"] = figures[f"{part}_loop_s"] / figures[f"{part}_batched_s"]
+    print(f"augment, batch of {batch} x {frames} x 22 x 6, {figures['threads']} threads, best of {repeats}:")
+    print(f"  rotation per sample and joint:   batched {figures['rotation_batched_s'] * 1e3:7.2f} ms"
+          f"   loop {figures['rotation_loop_s'] * 1e3:8.1f} ms   {figures['rotation_speedup']:5.0f}x")
+    print(f"  whole pipeline ({config}):    batched {figures['pipeline_batched_s'] * 1e3:7.2f} ms"
+          f"   loop {figures['pipeline_loop_s'] * 1e3:8.1f} ms   {figures['pipeline_speedup']:5.0f}x")
+    return figures
+
+
+def bench_train(config: str = "cpu-small", batch: int | None = None, steps: int = 10) -> dict:
+    """Training samples/s of one config: augmentation, both encoders, duplicate-aware CLIP loss, backward
+    and the AdamW step, on synthetic batches (the frozen text cache filled up front, as in training)."""
+    import torch
+
+    from pretrain.augment import Augmenter
+    from pretrain.config import load_config
+    from pretrain.loss import clip_loss
+    from pretrain.model import MotionTextModel
+    from pretrain.train import parameter_groups, resolve_mixed_precision, text_ids
+
+    cfg = load_config(config)
+    batch = batch or cfg["train"]["batch_size"]
+    window = cfg["data"]["window"]
+    model = MotionTextModel.from_config(cfg["model"])
+    optimizer = torch.optim.AdamW(parameter_groups(model, 0.01), lr=1e-4)
+    augmenter = Augmenter({**cfg["augment"], "window": window, "rate_hz": cfg["data"]["rate_hz"]}, seed=0)
+    texts = [f"a person does activity number {i % 48}" for i in range(batch)]
+    if model.text_tower.train_mode == "frozen":
+        model.text_tower.encode_cached(sorted(set(texts)))
+    x = torch.from_numpy(smooth_random_clips(batch, window, cfg["data"]["rate_hz"])[..., None].repeat(2, -1)
+                         .reshape(batch, window, 22, 6))
+    mask = torch.ones_like(x)
+    ids = text_ids(texts, torch.device("cpu"))
+
+    precision = resolve_mixed_precision(cfg["train"].get("mixed_precision", "auto"))
+
+    def step() -> None:
+        augmented, augmented_mask = augmenter(x, mask)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            imu_features, text_features = model.encode_imu(augmented, augmented_mask), model.encode_text(texts)
+        loss = clip_loss(imu_features.float(), text_features.float(), model.clamped_logit_scale(), ids)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    model.train()
+    seconds = _best(step, steps)
+    figures = {"config": config, "batch": batch, "window": window, "threads": torch.get_num_threads(),
+               "mixed_precision": precision,
+               "step_s": seconds, "samples_per_s": batch / seconds,
+               "parameters": sum(p.numel() for p in model.parameters() if p.requires_grad)}
+    print(f"train[{config}]: {figures['samples_per_s']:.1f} samples/s (batch {batch}, window {window}, "
+          f"{torch.get_num_threads()} threads, mixed precision {precision}, augmentation + loss + AdamW step "
+          f"included, best of {steps})")
+    return figures
+
+
+def _best(function, repeats: int) -> float:
+    function()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+BENCHMARKS = {"simulate": bench_simulate, "augment": bench_augment, "train": bench_train}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.speed", description=__doc__.splitlines()[0])
     parser.add_argument("benchmark", choices=[*BENCHMARKS, "all"])
+    parser.add_argument("--config", default="cpu-small", help="train: the pretraining config to time")
     parser.add_argument("--no-record", action="store_true", help=f"do not append to {RESULTS}")
     args = parser.parse_args(argv)
     names = list(BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
     for name in names:
-        figures = BENCHMARKS[name]()
+        figures = BENCHMARKS[name](config=args.config) if name in ("train", "augment") else BENCHMARKS[name]()
         if not args.no_record:
             record(name, figures)
 

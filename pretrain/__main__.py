@@ -1,0 +1,50 @@
+"""``python -m pretrain --corpus DIR --output DIR [--config NAME|PATH] [--max-steps N] [--resume]``.
+
+Contrastive pretraining of the motion encoder against descriptions. The same module runs under
+``accelerate launch -m pretrain ...`` and ``torchrun --nproc_per_node N -m pretrain ...``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from skeletons.errors import exit_on_bad_input
+
+from .config import load_config, override
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m pretrain", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, required=True, help="corpus folder from python -m simulate")
+    parser.add_argument("--output", type=Path, required=True, help="folder for the model, metrics, checkpoints")
+    parser.add_argument("--config", default="cpu-small", help="config name in configs/pretrain or a YAML path")
+    parser.add_argument("--max-steps", type=int, help="optimizer steps (overrides train.max_steps / epochs)")
+    parser.add_argument("--batch-size", type=int, help="per-process batch size (overrides train.batch_size)")
+    parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in OUTPUT")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config value, e.g. --set train.lr=1e-4 (repeatable)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    with exit_on_bad_input():
+        config = load_config(args.config)
+        for assignment in args.set:
+            config = override(config, assignment)
+        if args.max_steps is not None:
+            config = override(config, f"train.max_steps={args.max_steps}")
+        if args.batch_size is not None:
+            config = override(config, f"train.batch_size={args.batch_size}")
+        from .train import train
+
+        result = train(config, args.corpus, args.output, resume=args.resume, progress=not args.quiet)
+    if int(os.environ.get("RANK", "0")) == 0:  # one line per run, not one per process
+        print(f"pretrain: steps={result['steps']} loss={result['loss']:.4f} output={args.output}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

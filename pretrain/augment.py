@@ -1,0 +1,381 @@
+"""Batched augmentation of simulated IMU batches on the training device.
+
+Every step works on whole batches (B, T, J, C) with tensor operations on the batch's device: no loop over
+samples or joints. ``C`` is 6 (accelerometer xyz in m/s^2, then gyroscope xyz in rad/s, each in the joint's
+sensor frame, as :mod:`simulate.physics` writes them) or 3 (accelerometer only). A mask of the same shape
+marks data that exists. Random draws come from an optional ``torch.Generator`` living on the batch's device,
+so a batch and a seeded generator give the same result every time.
+
+:class:`Augmenter` applies, in this order (after UniMTS, Zhang et al., NeurIPS 2024):
+
+1. gravity removal for a random fraction of the samples (:func:`remove_gravity`), on the whole clip;
+2. random crop or wrap padding to the window length (:func:`crop_or_wrap`), when a window is set;
+3. rotation-invariant augmentation: an independent Haar-uniform rotation of every joint's sensor frame,
+   shared by its accelerometer and gyroscope (:func:`random_rotations`, :func:`rotate_joints`), so that
+   the encoder cannot rely on how a device sits on the body;
+4. optional gain jitter and additive Gaussian noise (none where the mask says data is missing);
+5. random joint masking: only k in [1, 5] random joints keep their data (:func:`keep_random_joints`), as
+   real deployments carry one to a few devices. The joints are drawn first and steps 1-4 run on them
+   alone (:func:`choose_joints`, :func:`take_joints`, :func:`put_joints`): each step acts on every joint
+   independently, so the result is that of masking last, for a quarter of the work.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from skeletons.errors import InputError
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """What :class:`Augmenter` does: the ``augment`` section of a pretraining config.
+
+    Attributes:
+        window: output length T_win in samples; None keeps the input length.
+        rate_hz: sample rate of the input, used to integrate the gyroscope for gravity removal.
+        rotation: rotate every sample's joints by independent random rotations.
+        keep_joints: (low, high): keep k random joints per sample, k uniform in [low, high]; None keeps all.
+        gravity_removed_p: probability that a sample has gravity removed from its accelerometer.
+        amplitude_jitter: s > 0 scales each sample's joint's accelerometer and gyroscope by separate gains
+            drawn uniformly from [1 - s, 1 + s] (sensor gain error); 0 leaves amplitudes alone.
+        noise_std: standard deviation of additive Gaussian noise: one number for both sensors, or
+            (accelerometer m/s^2, gyroscope rad/s).
+    """
+
+    window: int | None = None
+    rate_hz: float = 20.0
+    rotation: bool = True
+    keep_joints: tuple[int, int] | None = (1, 5)
+    gravity_removed_p: float = 0.0
+    amplitude_jitter: float = 0.0
+    noise_std: float | tuple[float, float] = 0.0
+
+    def __post_init__(self) -> None:
+        noise = self.noise_std
+        pair = tuple(noise) if isinstance(noise, Sequence) else (noise, noise)
+        object.__setattr__(self, "noise_std", tuple(float(value) for value in pair))
+        if self.keep_joints is not None:
+            object.__setattr__(self, "keep_joints", tuple(self.keep_joints))
+        if self.window is not None and self.window < 1:
+            raise InputError(None, f"augment.window must be a positive number of samples, got {self.window}")
+        if not self.rate_hz > 0:
+            raise InputError(None, f"augment.rate_hz must be positive, got {self.rate_hz}")
+        if self.keep_joints is not None and not (len(self.keep_joints) == 2
+                                                 and 1 <= self.keep_joints[0] <= self.keep_joints[1]):
+            raise InputError(None, f"augment.keep_joints must be [low, high] with 1 <= low <= high, "
+                                   f"got {self.keep_joints}")
+        if not 0.0 <= self.gravity_removed_p <= 1.0:
+            raise InputError(None, f"augment.gravity_removed_p must lie in [0, 1], got {self.gravity_removed_p}")
+        if not 0.0 <= self.amplitude_jitter < 1.0:
+            raise InputError(None, f"augment.amplitude_jitter must lie in [0, 1), got {self.amplitude_jitter}")
+        if len(self.noise_std) != 2 or min(self.noise_std) < 0:
+            raise InputError(None, f"augment.noise_std must be one or two non-negative numbers, got {noise}")
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> AugmentConfig:
+        """The configuration from a mapping (e.g. parsed YAML); unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InputError(None, f"unknown augment keys {unknown}; known: {sorted(known)}")
+        return cls(**values)
+
+
+class Augmenter:
+    """The augmentation pipeline of an :class:`AugmentConfig`, applied to whole batches on their device.
+
+    With a ``seed`` the augmenter owns a ``torch.Generator``, created on the device of the first batch it
+    sees; ``state_dict`` / ``load_state_dict`` save and restore it (e.g. through Accelerate's
+    ``register_for_checkpointing``), so a resumed run draws the same augmentations. Without a seed, draws
+    come from torch's global generator unless a call passes its own.
+
+    >>> augment = Augmenter({"gravity_removed_p": 0.25}, seed=0)
+    >>> x, mask = augment(imu, mask)
+    """
+
+    def __init__(self, config: AugmentConfig | Mapping[str, Any] | None = None, seed: int | None = None):
+        if config is None:
+            config = AugmentConfig()
+        self.config = config if isinstance(config, AugmentConfig) else AugmentConfig.from_dict(config)
+        self.seed = seed
+        self._generator: torch.Generator | None = None
+        self._restored_state: torch.Tensor | None = None
+
+    def __call__(
+        self, x: torch.Tensor, mask: torch.Tensor | None = None, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Augmented ``(x, mask)``, both (B, T_win, J, C), the mask float in x's dtype.
+
+        Args:
+            x: (B, T, J, C) signals, C = 6 (acc, gyro) or 3 (acc).
+            mask: (B, T, J, C), nonzero where data exists; None means all of it does.
+            generator: source of the random draws, on x's device; None uses the augmenter's own.
+        """
+        config = self.config
+        generator = generator if generator is not None else self._own_generator(x.device)
+        mask = _checked(x, mask)
+        joints = x.shape[2]
+        if config.keep_joints is not None:
+            # Choose the surviving joints first and augment only those: every later step acts on each joint
+            # alone, and with k <= 5 of 22 joints kept this does a quarter of the work or less.
+            slots, kept = choose_joints(mask, *config.keep_joints, generator=generator)
+            kept = kept[:, None, :, None].to(x.dtype)
+            x, mask = take_joints(x, slots) * kept, take_joints(mask, slots) * kept
+        if config.gravity_removed_p > 0:
+            chosen = (_uniform((x.shape[0],), x, generator) < config.gravity_removed_p).nonzero().squeeze(1)
+            if len(chosen):
+                x = x.index_copy(0, chosen, remove_gravity(x[chosen], mask[chosen], config.rate_hz))
+        if config.window is not None:
+            x, mask = crop_or_wrap(x, mask, config.window, generator)
+        if config.rotation:
+            x = rotate_joints(x, random_rotations(x.shape[0], x.shape[2], generator, x.device, x.dtype))
+        if config.amplitude_jitter > 0:
+            x = _jitter_gains(x, config.amplitude_jitter, generator)
+        if max(config.noise_std) > 0:
+            x = (x + _noise(x, config.noise_std, generator)) * mask.gt(0).to(x.dtype)
+        if config.keep_joints is not None:
+            x, mask = put_joints(x, slots, joints), put_joints(mask, slots, joints)
+        return x, mask
+
+    def state_dict(self) -> dict[str, Any]:
+        """The seed and the state of the augmenter's generator (None before its first batch)."""
+        state = self._generator.get_state() if self._generator is not None else self._restored_state
+        return {"seed": self.seed, "generator": state}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue from a :meth:`state_dict`, also before the first batch."""
+        self.seed = state["seed"]
+        self._restored_state = state["generator"]
+        if self._generator is not None and self._restored_state is not None:
+            self._generator.set_state(self._restored_state)
+
+    def _own_generator(self, device: torch.device) -> torch.Generator | None:
+        if self.seed is None:
+            return None
+        if self._generator is None:
+            self._generator = torch.Generator(device=device).manual_seed(self.seed)
+            if self._restored_state is not None:
+                self._generator.set_state(self._restored_state)
+        return self._generator
+
+
+def random_rotations(
+    batch: int,
+    joints: int,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    """(batch, joints, 3, 3) independent rotation matrices, uniform (Haar) on SO(3).
+
+    A 4-D standard Gaussian normalised to unit length is uniform on the unit quaternions S^3, and the
+    double cover S^3 -> SO(3) carries that uniform measure to the Haar measure (Shoemake, "Uniform random
+    rotations", Graphics Gems III, 1992).
+    """
+    q = torch.randn((batch, joints, 4), generator=generator, device=device, dtype=torch.float32)
+    w, x, y, z = F.normalize(q, dim=-1).unbind(-1)
+    rows = (
+        (1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
+        (2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
+        (2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)),
+    )
+    return torch.stack([torch.stack(row, dim=-1) for row in rows], dim=-2).to(dtype)
+
+
+def rotate_joints(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
+    """Rotate every joint's sensor frame: each xyz triple of ``x[b, :, j]`` becomes ``rotations[b, j] @ v``.
+
+    Args:
+        x: (B, T, J, C) with C a multiple of 3 (acc, or acc then gyro): both sensors turn together.
+        rotations: (B, J, 3, 3).
+    """
+    triples = x.unflatten(-1, (-1, 3))  # (B, T, J, S, 3)
+    return torch.einsum("bjkl,btjsl->btjsk", rotations.to(x.dtype), triples).flatten(-2)
+
+
+def remove_gravity(x: torch.Tensor, mask: torch.Tensor | None = None, rate_hz: float = 20.0) -> torch.Tensor:
+    """``x`` with the gravity reading subtracted from the accelerometer: specific force -> linear acceleration.
+
+    The accelerometer reads ``f_t = R_t^T (a_t - g)`` (:mod:`simulate.physics`), so the part to remove is
+    ``R_t^T (-g)``, gravity seen in the moving sensor frame. With a gyroscope (C = 6) it is estimated
+    without knowing ``R_t``:
+
+    * the gyroscope gives the sensor's rotation relative to the first sample, ``Q_t = R_0^T R_t``, as the
+      ordered product of the steps ``exp([w dt]x)`` (w: mean of the rates at both ends of a step);
+    * in the first sample's frame the readings are ``Q_t f_t = R_0^T (a_t - g)``, whose mean over the
+      window is ``R_0^T (-g)`` up to ``R_0^T mean(a) = R_0^T (v_end - v_start) / duration``;
+    * rotating that estimate back, ``Q_t^T R_0^T (-g)``, gives gravity in the sensor frame at each t.
+
+    The error is the mean linear acceleration over the window (change of velocity over its duration,
+    about 0.1 m/s^2 for a 10 s walk whose end speed differs from its start speed by 1 m/s) plus gyroscope
+    integration drift; a sensor at rest, or one that only rotates about a fixed point, becomes zero. Without
+    a gyroscope (C = 3) the estimate is the plain mean of ``f_t`` over the window, exact only while the
+    sensor's orientation stays constant. Means run over the time steps the mask marks as existing; steps it
+    excludes read zero afterwards.
+
+    Remove gravity before wrap padding, as :class:`Augmenter` does: at the seams of a tiled window the
+    orientation jumps back to the clip's start, which the gyroscope does not see (on a real 8.5 s
+    HumanML3D clip wrapped to 10 s, the mean error grows from 0.2 to 1.2 m/s^2).
+    """
+    mask = _checked(x, mask)
+    valid = mask[..., :3].amax(-1, keepdim=True).gt(0).to(x.dtype)  # (B, T, J, 1)
+    acceleration = x[..., :3]
+    if x.shape[-1] == 6:
+        to_first = _rotation_to_first_sample(x[..., 3:6], 1.0 / rate_hz)  # (B, T, J, 3, 3)
+        in_first = (to_first @ acceleration.unsqueeze(-1)).squeeze(-1)
+        gravity_first = _masked_time_mean(in_first, valid)  # (B, 1, J, 3)
+        gravity = (to_first.transpose(-1, -2) @ gravity_first.unsqueeze(-1)).squeeze(-1)
+    else:
+        gravity = _masked_time_mean(acceleration, valid)
+    return torch.cat(((acceleration - gravity) * valid, x[..., 3:]), dim=-1)
+
+
+def crop_or_wrap(
+    x: torch.Tensor, mask: torch.Tensor | None, window: int, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cut every sample to ``window`` time steps: a random crop when longer, wrap padding when shorter.
+
+    A sample's length runs to its last time step with data (per the mask), so batches padded at the end by
+    a collate function are handled per sample. A longer sample yields a window starting uniformly at random
+    within it. A shorter one is tiled (repetition padding, as in UniMTS): step t holds the sample's step
+    ``t mod length``, and the mask is tiled with it, so the copies count as data. They are real signal, and
+    encoders zero what the mask excludes (:mod:`pretrain.stgcn`), where zero padding would read as an
+    accelerometer in free fall; :mod:`pretrain.data` windows clips the same way.
+    """
+    mask = _checked(x, mask)
+    batch, steps = x.shape[:2]
+    has_data = mask.flatten(2).amax(-1).gt(0)  # (B, T)
+    positions = torch.arange(1, steps + 1, device=x.device)
+    length = (has_data * positions).amax(1).clamp_min(1)  # last step with data + 1
+    slack = (length - window).clamp_min(0)
+    start = (_uniform((batch,), x, generator) * (slack + 1)).long().clamp_max(slack)
+    offset = torch.arange(window, device=x.device)
+    index = start[:, None] + offset[None] % length[:, None]  # (B, window)
+    # Whole time steps move, so index rows of the (B * T, J * C) view rather than gather element-wise.
+    rows = (index + steps * torch.arange(batch, device=x.device)[:, None]).flatten()
+    shape = (batch, window, *x.shape[2:])
+    return (x.reshape(batch * steps, -1).index_select(0, rows).view(shape),
+            mask.reshape(batch * steps, -1).index_select(0, rows).view(shape))
+
+
+def keep_random_joints(
+    x: torch.Tensor,
+    mask: torch.Tensor | None,
+    low: int = 1,
+    high: int = 5,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keep k random joints per sample (k uniform in [low, high], joints uniform without replacement),
+    zeroing the others in x and the mask. Joints without any data are picked last, so k joints with data
+    remain whenever the sample has that many."""
+    mask = _checked(x, mask)
+    slots, kept = choose_joints(mask, low, high, generator)
+    keep = torch.zeros(x.shape[0], x.shape[2], dtype=x.dtype, device=x.device).scatter_(1, slots, kept.to(x.dtype))
+    keep = keep[:, None, :, None]  # (B, 1, J, 1)
+    return x * keep, mask * keep
+
+
+def choose_joints(
+    mask: torch.Tensor, low: int, high: int, generator: torch.Generator | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The joints :func:`keep_random_joints` keeps, as ``(slots, kept)``, both (B, S) with S = min(high, J).
+
+    ``slots[b]`` lists S distinct joints of sample ``b`` in random order, joints without data last;
+    ``kept[b, s]`` is True for the first k of them, k uniform in [low, high].
+    """
+    batch, _, joints, _ = mask.shape
+    count = torch.randint(low, high + 1, (batch, 1), generator=generator, device=mask.device)
+    scores = _uniform((batch, joints), mask, generator)
+    scores = scores + _joints_with_data(mask).logical_not().to(scores.dtype)  # those without data rank last
+    width = min(high, joints)
+    slots = scores.argsort(dim=1)[:, :width]
+    return slots, torch.arange(width, device=mask.device)[None, :] < count
+
+
+def take_joints(x: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
+    """(B, T, S, C): joint ``slots[b, s]`` of every sample ``b`` of x (B, T, J, C)."""
+    batch, steps, _, channels = x.shape
+    return x.gather(2, slots[:, None, :, None].expand(batch, steps, -1, channels))
+
+
+def put_joints(values: torch.Tensor, slots: torch.Tensor, joints: int) -> torch.Tensor:
+    """(B, T, joints, C) zeros with ``values[:, :, s]`` placed at joint ``slots[b, s]``: undoes
+    :func:`take_joints` for the chosen joints."""
+    batch, steps, _, channels = values.shape
+    out = values.new_zeros((batch, steps, joints, channels))
+    return out.scatter_(2, slots[:, None, :, None].expand(batch, steps, -1, channels), values)
+
+
+def _checked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """The mask as a float tensor in x's dtype (all ones when None), after checking shapes."""
+    if x.ndim != 4 or x.shape[-1] not in (3, 6):
+        raise InputError(None, f"IMU batches must have shape (B, T, J, 6) or (B, T, J, 3), got {tuple(x.shape)}")
+    if mask is None:
+        return torch.ones_like(x)
+    if mask.shape != x.shape:
+        raise InputError(None, f"the mask must have the shape of the data {tuple(x.shape)}, got {tuple(mask.shape)}")
+    return mask.to(device=x.device, dtype=x.dtype)
+
+
+def _joints_with_data(mask: torch.Tensor) -> torch.Tensor:
+    """(B, J) bool: whether joint j of sample b has data at any step and channel of a (B, T, J, C) mask."""
+    batch, steps, joints, channels = mask.shape
+    # Reduce over time on the contiguous (B, T, J * C) view first: 15x faster than amax over dims (1, 3).
+    return mask.reshape(batch, steps, joints * channels).amax(1).view(batch, joints, channels).amax(-1).gt(0)
+
+
+def _uniform(shape: tuple[int, ...], like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    return torch.rand(shape, generator=generator, device=like.device, dtype=like.dtype)
+
+
+def _masked_time_mean(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Mean over axis 1 of (B, T, J, 3) values, weighted by (B, T, J, 1) weights."""
+    return (values * weights).sum(1, keepdim=True) / weights.sum(1, keepdim=True).clamp_min(1.0)
+
+
+def _rotation_to_first_sample(rate: torch.Tensor, dt: float) -> torch.Tensor:
+    """``Q_t = R_0^T R_t`` (B, T, J, 3, 3) from body-frame angular rates (B, T, J, 3) sampled every dt.
+
+    ``R' = R [w]x`` for body-frame rates, so ``Q_t`` is the ordered product of the per-step rotations
+    ``exp([w dt]x)``. The product runs as a parallel prefix scan (Hillis & Steele, 1986): log2(T) batched
+    matrix products, no loop over time steps.
+    """
+    steps = _rotation_exp(0.5 * (rate[:, :-1] + rate[:, 1:]) * dt)  # (B, T - 1, J, 3, 3)
+    identity = torch.eye(3, dtype=rate.dtype, device=rate.device).expand(rate.shape[0], 1, rate.shape[2], 3, 3)
+    product = torch.cat((identity, steps), dim=1)
+    shift = 1
+    while shift < product.shape[1]:
+        product = torch.cat((product[:, :shift], product[:, :-shift] @ product[:, shift:]), dim=1)
+        shift *= 2
+    return product
+
+
+def _rotation_exp(rotation_vector: torch.Tensor) -> torch.Tensor:
+    """Rodrigues' formula: rotation matrices (..., 3, 3) from rotation vectors (..., 3)."""
+    angle = rotation_vector.norm(dim=-1)[..., None, None]
+    x, y, z = rotation_vector.unbind(-1)
+    zero = torch.zeros_like(x)
+    skew = torch.stack((zero, -z, y, z, zero, -x, -y, x, zero), dim=-1).unflatten(-1, (3, 3))
+    # sin(a) / a and (1 - cos(a)) / a^2 = (sin(a/2) / (a/2))^2 / 2, both finite at a = 0.
+    first = torch.sinc(angle / torch.pi)
+    second = 0.5 * torch.sinc(angle / (2 * torch.pi)) ** 2
+    identity = torch.eye(3, dtype=rotation_vector.dtype, device=rotation_vector.device)
+    return identity + first * skew + second * (skew @ skew)
+
+
+def _jitter_gains(x: torch.Tensor, spread: float, generator: torch.Generator | None) -> torch.Tensor:
+    """x with every sample's joint's sensors scaled by gains uniform in [1 - spread, 1 + spread]."""
+    batch, _, joints, channels = x.shape
+    gains = 1.0 + spread * (2.0 * _uniform((batch, 1, joints, channels // 3, 1), x, generator) - 1.0)
+    return (x.unflatten(-1, (-1, 3)) * gains).flatten(-2)
+
+
+def _noise(x: torch.Tensor, std: tuple[float, float], generator: torch.Generator | None) -> torch.Tensor:
+    """Gaussian noise shaped like x, with the accelerometer's and the gyroscope's standard deviation."""
+    scale = torch.tensor(std[: x.shape[-1] // 3], dtype=x.dtype, device=x.device).repeat_interleave(3)
+    return torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype) * scale

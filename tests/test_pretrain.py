@@ -1,0 +1,120 @@
+"""Pretraining end to end on a tiny procedural corpus: CLI, outputs, exact resume, torchrun, load_model."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from pretrain.config import available, load_config, override
+from pretrain.data import EpochBatches
+from simulate.corpus import CorpusConfig, build_corpus
+from skeletons import InputError
+from skeletons.procedural import procedural_items
+from tests.conftest import REPO
+
+TINY = ["--set", "model.imu_encoder.channels=[8, 16]", "--set", "model.imu_encoder.strides=[1, 2]",
+        "--set", "model.embed_dim=32", "--set", "train.batch_size=8", "--set", "train.warmup_steps=2",
+        "--set", "train.log_every=1", "--set", "train.checkpoint_every=2", "--set", "data.window=100"]
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pretrain") / "corpus"
+    items = procedural_items(32, seed=1, activities=["walk", "run", "sit", "wave"], duration_s=6.0)
+    build_corpus(items, folder, CorpusConfig(source="procedural", sensor="ideal"), progress=False)
+    return folder
+
+
+def pretrain(*args, launcher=(sys.executable, "-m", "pretrain")):
+    return subprocess.run([*launcher, "--quiet", *map(str, args)], cwd=REPO, capture_output=True, text=True,
+                          timeout=600, env=ENV)
+
+
+def test_bundled_configs_load_and_override():
+    assert {"cpu-small", "unimts"} <= set(available())
+    small, paper = load_config("cpu-small"), load_config("unimts")
+    assert paper["model"]["imu_encoder"]["channels"][-1] == 512 and paper["data"]["window"] == 200
+    assert paper["model"]["text_tower"]["kind"] == "open_clip" and small["model"]["text_tower"]["kind"] == "minilm"
+    assert override(small, "train.lr=0.5")["train"]["lr"] == 0.5 and small["train"]["lr"] != 0.5
+    with pytest.raises(InputError):
+        override(small, "train.nonsense=1")
+    with pytest.raises(InputError):
+        load_config("no-such-config")
+
+
+def test_batches_are_deterministic_and_split_across_processes(corpus):
+    one = EpochBatches(str(corpus), 8, 100, seed=0, epoch=0)
+    again = EpochBatches(str(corpus), 8, 100, seed=0, epoch=0)
+    assert len(one) == 4
+    first, repeat = one[1], again[1]
+    assert torch.equal(first["imu"], repeat["imu"]) and first["texts"] == repeat["texts"]
+    assert not torch.equal(EpochBatches(str(corpus), 8, 100, seed=0, epoch=1)[1]["index"], first["index"])
+    halves = [EpochBatches(str(corpus), 4, 100, seed=0, epoch=0, rank=r, world_size=2)[1] for r in (0, 1)]
+    assert sorted(torch.cat([h["index"] for h in halves]).tolist()) == sorted(first["index"].tolist())
+    # 6 s clips at 20 Hz are 120 samples; a 200-sample window is zero-padded and masked past the end.
+    long_window = EpochBatches(str(corpus), 8, 200, seed=0, epoch=0)[0]
+    assert long_window["mask"][:, :120].min() == 1 and long_window["mask"][:, 120:].max() == 0
+
+
+def test_cli_trains_writes_outputs_and_resumes_exactly(corpus, tmp_path):
+    straight = tmp_path / "straight"
+    result = pretrain("--corpus", corpus, "--output", straight, "--max-steps", 6, *TINY)
+    assert result.returncode == 0, result.stderr
+    assert {"model.safetensors", "config.json", "metrics.jsonl", "checkpoints"} <= {p.name for p in straight.iterdir()}
+    metrics = [json.loads(line) for line in (straight / "metrics.jsonl").read_text().splitlines()]
+    assert [m["step"] for m in metrics] == [1, 2, 3, 4, 5, 6]
+    assert all(np.isfinite(m["loss"]) and m["samples_per_s"] > 0 and m["lr"] >= 0 for m in metrics)
+
+    # Interrupt the same run after step 4: its newest checkpoint is step-4; resume to 6.
+    interrupted = tmp_path / "interrupted"
+    shutil.copytree(straight, interrupted)
+    shutil.rmtree(interrupted / "checkpoints" / "step-6")
+    (interrupted / "model.safetensors").unlink()
+    assert sorted(p.name for p in (interrupted / "checkpoints").iterdir()) == ["step-4"]
+    second = pretrain("--corpus", corpus, "--output", interrupted, "--max-steps", 6, "--resume", *TINY)
+    assert second.returncode == 0, second.stderr
+    from safetensors.torch import load_file
+
+    a, b = load_file(straight / "model.safetensors"), load_file(interrupted / "model.safetensors")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    steps = [json.loads(line)["step"] for line in (interrupted / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_model_loads_in_a_fresh_process(corpus, tmp_path):
+    output = tmp_path / "run"
+    assert pretrain("--corpus", corpus, "--output", output, "--max-steps", 2, *TINY).returncode == 0
+    script = (
+        "import torch; from pretrain import load_model\n"
+        f"m = load_model({str(output)!r})\n"
+        "t = m.encode_text(['a person walks', 'someone waves'])\n"
+        "x = torch.randn(3, 100, 22, 6); mask = torch.ones_like(x)\n"
+        "e = m.encode_imu(x, mask)\n"
+        "print(tuple(t.shape), tuple(e.shape), round(float(e.norm(dim=-1).mean()), 4))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, env=ENV,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "(2, 32) (3, 32) 1.0"
+
+
+def test_torchrun_two_processes(corpus, tmp_path):
+    output = tmp_path / "ddp"
+    launcher = (sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+                "-m", "pretrain")
+    result = pretrain("--corpus", corpus, "--output", output, "--max-steps", 2, *TINY,
+                      "--set", "train.batch_size=4", launcher=launcher)
+    assert result.returncode == 0, result.stderr
+    assert (output / "model.safetensors").exists()
+    assert len((output / "metrics.jsonl").read_text().splitlines()) == 2
+
+
+def test_bad_corpus_exits_2(tmp_path):
+    result = pretrain("--corpus", tmp_path / "missing", "--output", tmp_path / "out", "--max-steps", 1)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out" / "model.safetensors").exists()

@@ -39,4 +39,11 @@ PRETRAIN_FLAGS  ?=
 pretrain: $(STAMP) $(CORPUS)/dataset_info.json
 	$(PY) -m pretrain --corpus $(CORPUS) --output $(MODEL) --config $(PRETRAIN_CONFIG) --resume $(PRETRAIN_FLAGS)
 
-.PHONY: simulate pretrain
+# Zero-shot on every benchmark present under data/benchmarks (the released layout), BasicMotions always.
+DATA_ROOT ?= data/benchmarks
+REPORTS   ?= reports
+eval-zeroshot: $(STAMP)
+	$(PY) -m zero_shot --checkpoint $(MODEL) --benchmarks all --data-root $(DATA_ROOT) \
+	    --output $(REPORTS)/zeroshot/results.json --report $(REPORTS)/zeroshot/report.md
+
+.PHONY: simulate pretrain eval-zeroshot

@@ -161,18 +161,25 @@ def _best(function, repeats: int) -> float:
     return min(times)
 
 
-BENCHMARKS = {"simulate": bench_simulate, "augment": bench_augment, "train": bench_train}
+def bench_eval(config: str = "cpu-small") -> dict:
+    """Zero-shot series/s on BasicMotions: preparation, motion encoding and scoring (:mod:`benchmarks.speed_eval`)."""
+    from .speed_eval import bench_eval as measure
+
+    return measure(config=config)
+
+
+BENCHMARKS = {"simulate": bench_simulate, "augment": bench_augment, "train": bench_train, "eval": bench_eval}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.speed", description=__doc__.splitlines()[0])
     parser.add_argument("benchmark", choices=[*BENCHMARKS, "all"])
-    parser.add_argument("--config", default="cpu-small", help="train: the pretraining config to time")
+    parser.add_argument("--config", default="cpu-small", help="augment, train, eval: the pretraining config to time")
     parser.add_argument("--no-record", action="store_true", help=f"do not append to {RESULTS}")
     args = parser.parse_args(argv)
     names = list(BENCHMARKS) if args.benchmark == "all" else [args.benchmark]
     for name in names:
-        figures = BENCHMARKS[name](config=args.config) if name in ("train", "augment") else BENCHMARKS[name]()
+        figures = BENCHMARKS[name]() if name == "simulate" else BENCHMARKS[name](config=args.config)
         if not args.no_record:
             record(name, figures)
 

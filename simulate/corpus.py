@@ -202,6 +202,8 @@ def build_corpus(items: list[Item], output: str | Path, config: CorpusConfig, nu
         with multiprocessing.get_context("spawn").Pool(num_workers) as pool:
             for index, _, _ in pool.imap_unordered(_shard_job, jobs):
                 bar.update(len(shards[index]))
+            pool.close()  # let the workers exit on their own: a terminated worker leaks its semaphores
+            pool.join()
     else:
         for job in jobs:
             index, _, _ = _shard_job(job)

@@ -9,6 +9,8 @@ convention). A joint's global orientation maps the joint's body-fixed frame to t
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
@@ -57,7 +59,9 @@ def edge_index(self_loops: bool = False) -> torch.Tensor:
 
     ``self_loops=True`` adds one (j, j) edge per joint, as graph convolutions over skeletons often want.
     """
-    from torch_geometric.utils import add_self_loops, to_undirected
+    with warnings.catch_warnings():  # torch_geometric's own import still calls the deprecated torch.jit.script
+        warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*", category=FutureWarning)
+        from torch_geometric.utils import add_self_loops, to_undirected
 
     pairs = torch.from_numpy(bones().T.copy())
     index = to_undirected(pairs, num_nodes=NUM_JOINTS)

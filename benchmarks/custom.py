@@ -1,0 +1,71 @@
+"""Custom data in the layout of the UniMTS reference's ``evaluate_custom``: X (N, T, 6 x joints), y (N,).
+
+Channel block i of X holds the device on ``joints[i]``: accelerometer xyz then gyroscope xyz (3 channels
+per joint, accelerometer only, when the data has no gyroscope). Units are declared (g or m/s^2, rad/s or
+deg/s) and so is whether the accelerometer includes gravity. Labels come from a JSON file in the released
+form ``{"label_dictionary": {"0": ["walking", ...]}}`` or as a plain ``{"0": [...]}`` mapping.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from skeletons import JOINT_NAMES, NUM_JOINTS
+from skeletons.errors import InputError
+
+from .loader import BenchmarkSplit, load_npy, read_label_dictionary, validate_split
+from .registry import DEG_TO_RAD, STANDARD_GRAVITY, Dataset, Gravity, Placement
+
+ACC_UNITS = {"m/s2": 1.0, "g": STANDARD_GRAVITY}
+GYRO_UNITS = {"rad/s": 1.0, "deg/s": DEG_TO_RAD}
+
+
+def parse_joint(value: str | int) -> int:
+    """A canonical joint index from an index (``21``) or a name (``right_wrist``)."""
+    text = str(value).strip().lower()
+    if text.lstrip("-").isdigit() and 0 <= int(text) < NUM_JOINTS:
+        return int(text)
+    if text in JOINT_NAMES:
+        return JOINT_NAMES.index(text)
+    raise InputError(None, f"unknown joint {value!r}: give an index 0-{NUM_JOINTS - 1} or one of "
+                           f"{', '.join(JOINT_NAMES)}")
+
+
+def custom_dataset(joints: Sequence[str | int], rate_hz: float, *, acc_unit: str = "m/s2", gyro_unit: str = "rad/s",
+                   gyro: bool = True, gravity: Gravity = "included", name: str = "custom", classes: int = 0) -> Dataset:
+    """The registry-style description of custom data (raises InputError for impossible settings).
+
+    ``classes`` is the number of classes where known (:func:`load_custom` takes it from the label file).
+    """
+    indices = [parse_joint(j) for j in joints]
+    if not indices or len(set(indices)) != len(indices):
+        raise InputError(None, f"--joints needs one or more distinct joints, got {list(joints)}")
+    if not rate_hz > 0:
+        raise InputError(None, f"the sample rate must be positive, got {rate_hz}")
+    if acc_unit not in ACC_UNITS or gyro_unit not in GYRO_UNITS:
+        raise InputError(None, f"units: accelerometer one of {list(ACC_UNITS)}, gyroscope one of {list(GYRO_UNITS)}")
+    width = 6 if gyro else 3
+    placements = tuple(
+        Placement(joint=joint, acc=(width * i, width * i + 3), acc_scale=ACC_UNITS[acc_unit],
+                  gyro=(width * i + 3, width * i + 6) if gyro else None, gyro_scale=GYRO_UNITS[gyro_unit])
+        for i, joint in enumerate(indices))
+    return Dataset(name=name, dir=name, classes=classes, rate_hz=float(rate_hz), level=None, placements=placements,
+                   gravity=gravity, source="custom", note=f"accelerometer {acc_unit}, gyroscope "
+                                                          f"{gyro_unit if gyro else 'absent'}")
+
+
+def load_custom(x_path: str | os.PathLike, y_path: str | os.PathLike, labels_path: str | os.PathLike,
+                joints: Sequence[str | int], rate_hz: float, *, acc_unit: str = "m/s2", gyro_unit: str = "rad/s",
+                gyro: bool = True, gravity: Gravity = "included", name: str = "custom") -> BenchmarkSplit:
+    """Custom series and labels, validated; X must have exactly 6 (3 without gyroscope) channels per joint."""
+    dataset = custom_dataset(joints, rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit, gyro=gyro, gravity=gravity,
+                             name=name)  # settings first: a wrong joint name needs no file to be refused
+    labels = read_label_dictionary(labels_path)
+    dataset = replace(dataset, classes=len(labels))
+    x = load_npy(x_path, "series (series, time, channels)")
+    y = np.asarray(load_npy(y_path, "class ids (series,)"))
+    return validate_split(dataset, "custom", x, y, labels, x_source=os.fspath(x_path), y_source=os.fspath(y_path),
+                          labels_source=os.fspath(labels_path), channels=dataset.channels_needed)

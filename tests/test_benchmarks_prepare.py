@@ -1,0 +1,108 @@
+"""Preparation against closed-form cases: units, resampling, anti-aliasing, wrap padding, masks, gravity."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import resample_poly
+
+from benchmarks.prepare import prepare_windows, resampling_factors
+from benchmarks.registry import STANDARD_GRAVITY, Placement, get_dataset
+
+WRIST = Placement(joint=21, acc=(0, 3), gyro=(3, 6))
+
+
+def sine(rate_hz: float, seconds: float, frequency: float, amplitude: float = 1.0) -> np.ndarray:
+    """(1, T, 6): the same sine on all six channels."""
+    t = np.arange(round(rate_hz * seconds)) / rate_hz
+    return np.repeat(amplitude * np.sin(2 * np.pi * frequency * t)[None, :, None], 6, axis=2)
+
+
+def test_resampling_factors():
+    assert resampling_factors(50) == (2, 5)
+    assert resampling_factors(32) == (5, 8)
+    assert resampling_factors(10) == (2, 1)
+    assert resampling_factors(20) == (1, 1)
+    assert resampling_factors(51.2) == (25, 64)
+
+
+def test_one_g_in_g_becomes_standard_gravity_on_its_joint():
+    x = np.zeros((2, 100, 6))
+    x[:, :, 1] = 1.0  # +1 g along y
+    imu, mask = prepare_windows(x, [Placement(joint=9, acc=(0, 3), acc_scale=STANDARD_GRAVITY, gyro=(3, 6))], 50)
+    np.testing.assert_allclose(imu[:, :, 9, 1], STANDARD_GRAVITY, rtol=1e-6)
+    assert not np.delete(imu, 9, axis=2).any() and not imu[:, :, 9, [0, 2, 3, 4, 5]].any()
+    assert (mask[:, :, 9] == 1).all() and mask.sum() == 2 * 200 * 6
+
+
+def test_downsampling_keeps_frequency_and_amplitude():
+    imu, _ = prepare_windows(sine(50, 12, 2.0, amplitude=3.0), [WRIST], 50)
+    signal = imu[0, :, 21, 0]
+    t = np.arange(200) / 20
+    np.testing.assert_allclose(signal[10:-10], 3.0 * np.sin(2 * np.pi * 2.0 * t[10:-10]), atol=1e-3)
+    spectrum = np.abs(np.fft.rfft(signal))
+    assert np.fft.rfftfreq(200, 1 / 20)[spectrum.argmax()] == pytest.approx(2.0)
+
+
+def test_downsampling_filters_what_would_alias():
+    # 15 Hz sampled at 20 Hz would fold to 5 Hz at full amplitude; the anti-aliasing filter removes it.
+    imu, _ = prepare_windows(sine(50, 12, 15.0), [WRIST], 50)
+    assert np.abs(imu[0, 20:-20, 21, 0]).max() < 0.01
+
+
+def test_upsampling_and_the_papers_sample_count():
+    imu, mask = prepare_windows(sine(10, 10, 1.0), [WRIST], 10)  # 100 samples at 10 Hz -> 200 at 20 Hz
+    np.testing.assert_allclose(imu[0, 10:-10, 21, 0], np.sin(2 * np.pi * np.arange(200) / 20)[10:-10], atol=0.02)
+    assert (mask[0, :, 21] == 1).all()
+
+
+def test_short_series_wrap_from_the_start_and_count_as_data():
+    ramp = np.repeat(np.arange(60, dtype=float)[None, :, None], 6, axis=2)  # 3 s at 20 Hz
+    imu, mask = prepare_windows(ramp, [WRIST], 20)
+    np.testing.assert_array_equal(imu[0, :, 21, 0], np.arange(200) % 60)
+    assert (mask[0, :, 21] == 1).all()  # tiled copies are data, as pretraining's crop_or_wrap marks them
+
+
+def test_uci_har_window_length():
+    x = np.ones((3, 128, 9))  # 2.56 s at 50 Hz -> floor(51.2) = 51 real samples, then tiled
+    imu, _ = prepare_windows(x, get_dataset("UCIHAR").placements, 50)
+    np.testing.assert_allclose(imu[:, :, 9, :3], STANDARD_GRAVITY, rtol=1e-6)
+
+
+def test_accelerometer_only_devices_and_use_gyro():
+    dataset = get_dataset("MMAct")  # hip: acc + gyro; wrist: acc only
+    x = np.ones((2, 100, 9))
+    imu, mask = prepare_windows(x, dataset.placements, 50)
+    assert (mask[:, :, 5] == 1).all() and (mask[:, :, 21, :3] == 1).all()
+    assert not mask[:, :, 21, 3:].any() and not imu[:, :, 21, 3:].any()
+    imu, mask = prepare_windows(x, dataset.placements, 50, use_gyro=False)
+    assert not mask[..., 3:].any() and not imu[..., 3:].any() and (mask[:, :, 5, :3] == 1).all()
+
+
+def test_class_dependent_placement():
+    placements = get_dataset("UTD-MHAD").placements
+    x = np.ones((2, 150, 6))
+    imu, mask = prepare_windows(x, placements, 50, labels=np.array([3, 24]))
+    assert mask[0, :, 21].all() and not mask[0, :, 5].any()
+    assert mask[1, :, 5].all() and not mask[1, :, 21].any() and not imu[1, :, 21].any()
+    with pytest.raises(ValueError, match="pass labels"):
+        prepare_windows(x, placements, 50)
+
+
+def test_gravity_removal_leaves_linear_acceleration():
+    x = np.zeros((1, 300, 6))
+    x[:, :, 2] = STANDARD_GRAVITY  # a device at rest
+    x[:, :, 0] = np.sin(2 * np.pi * np.arange(300) / 50)  # plus 1 Hz shaking along x
+    imu, _ = prepare_windows(x, [WRIST], 50, remove_gravity=True)
+    assert np.abs(imu[0, :, 21, 2]).max() < 1e-6
+    assert np.abs(imu[0, :, 21, 0]).max() == pytest.approx(1.0, abs=0.01)
+
+
+def test_only_the_first_window_is_filtered_and_the_result_is_deterministic():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3000, 6))  # 60 s at 50 Hz
+    imu, _ = prepare_windows(x, [WRIST], 50)
+    whole = resample_poly(x, 2, 5, axis=1, padtype="mean")[:, :200]
+    # The same as filtering all 60 s, except the first half second, where the filter reaches before the start
+    # into padding that holds the mean of the filtered stretch.
+    np.testing.assert_allclose(imu[:, 10:, 21], whole[:, 10:], atol=1e-3)
+    np.testing.assert_array_equal(prepare_windows(x, [WRIST], 50)[0], imu)

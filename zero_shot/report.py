@@ -1,0 +1,137 @@
+"""The zero-shot report: a markdown table beside the UniMTS paper's numbers, and confusion-matrix PNGs.
+
+``write_report(path, payload, results)`` writes ``path`` (markdown) and, next to it, one
+``<stem>-<dataset>-confusion.png`` per dataset; every file is written atomically. The table sets our
+Acc, macro-F1 and R@2 beside the paper's zero-shot UniMTS figures (Zhang et al., NeurIPS 2024; from
+``benchmarks/data/unimts_paper_results.tsv``) wherever the paper evaluated the dataset.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from benchmarks.paper import paper_results
+from skeletons.atomic import atomic_path, write_text_atomic
+
+from .evaluate import DatasetResult
+
+#: (our metric key, column title) of the metrics that the paper reports too.
+_COMPARED = (("acc", "Acc"), ("f1", "F1"), ("r@2", "R@2"))
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def plot_confusion(path: str | Path, matrix: np.ndarray, class_names: Sequence[str], title: str) -> Path:
+    """Draw a (K, K) confusion matrix (rows: true class, coloured by row fraction, counts written when
+    K <= 15) as a PNG at ``path``."""
+    matrix = np.asarray(matrix)
+    classes = len(class_names)
+    size = max(4.0, 0.35 * classes + 2.5)
+    figure = Figure(figsize=(size + 1.0, size), layout="constrained")
+    axes = figure.add_subplot()
+    fractions = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    image = axes.imshow(fractions, cmap="Blues", vmin=0.0, vmax=1.0)
+    figure.colorbar(image, ax=axes, label="fraction of the true class", shrink=0.8)
+    ticks = np.arange(classes)
+    axes.set_xticks(ticks, labels=class_names, rotation=60, ha="right", fontsize=8)
+    axes.set_yticks(ticks, labels=class_names, fontsize=8)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title)
+    if classes <= 15:
+        for (row, column), count in np.ndenumerate(matrix):
+            if count:
+                axes.text(column, row, str(count), ha="center", va="center", fontsize=7,
+                          color="white" if fractions[row, column] > 0.5 else "black")
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=110)
+    return Path(path)
+
+
+def _average_row(title: str, results: dict, names: list[str], paper: dict) -> str:
+    """Our unweighted mean over ``names``; the paper's mean over the same beside it, unless ``paper`` is empty."""
+    def mean(source: dict, key: str) -> float:
+        return float(np.mean([source[name][key] for name in names]))
+
+    row = [title, "", str(sum(results[name]["n"] for name in names)), ""]
+    for key, _ in _COMPARED:
+        row += [_percent(mean(results, key)), _percent(mean(paper, key) if paper else None)]
+    row += [_percent(mean(results, "r@5")), _percent(mean(results, "mrr"))]
+    return "| " + " | ".join(row) + " |"
+
+
+def _table(payload: dict, paper: dict[str, dict[str, float]]) -> list[str]:
+    header = ["dataset", "level", "n", "classes"]
+    for _, title in _COMPARED:
+        header += [title, f"paper {title}"]
+    header += ["R@5", "MRR"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, metrics in payload["results"].items():
+        info = payload["datasets"][name]
+        row = [name, info["level"] or "–", str(metrics["n"]), str(len(info["classes"]))]
+        for key, _ in _COMPARED:
+            row += [_percent(metrics[key]), _percent(paper.get(name, {}).get(key))]
+        row += [_percent(metrics["r@5"]), _percent(metrics["mrr"])]
+        lines.append("| " + " | ".join(row) + " |")
+    results = payload["results"]
+    compared = [name for name in results if name in paper]
+    # Our mean over everything evaluated, the paper's beside it only where it covers the same datasets.
+    every = len(compared) == len(results)
+    lines.append(_average_row(f"**average** ({len(results)})", results, list(results), paper if every else {}))
+    if compared and not every:
+        lines.append(_average_row(f"**average, the paper's datasets** ({len(compared)})", results, compared, paper))
+    return lines
+
+
+def render_markdown(payload: dict, images: dict[str, str]) -> str:
+    """The report's markdown for ``payload`` (the JSON the CLI writes) and dataset -> PNG file name."""
+    paper = paper_results("zero_shot", "UniMTS")
+    protocol = payload["protocol"]
+    lines = [
+        "# Zero-shot evaluation",
+        "",
+        f"Checkpoint: `{payload['checkpoint']}` ({payload['model']['channels']} input channels per joint, "
+        f"{payload['model']['embed_dim']}-d embeddings).",
+        "",
+        f"Protocol: the {protocol['split']} split; the first {protocol['window'] / protocol['rate_hz']:g} s of each "
+        f"series at {protocol['rate_hz']:g} Hz, wrap-padded when shorter; gyroscope "
+        f"{'used' if protocol['use_gyro'] else 'not used'}; gravity {protocol['gravity']}; class embeddings "
+        f"averaged over {len(protocol['templates'])} templates x synonyms; cosine similarity.",
+        "",
+        "Our figures beside the zero-shot results the UniMTS paper reports for its released model (Zhang et al., "
+        "NeurIPS 2024). Percentages; macro F1; the average compares only the datasets both evaluated.",
+        "",
+        *_table(payload, paper),
+        "",
+    ]
+    if payload.get("skipped"):
+        lines += [f"Not present under the data root (skipped): {', '.join(payload['skipped'])}.", ""]
+    for name, reason in payload.get("failed", {}).items():
+        lines += [f"Failed: {name}: {reason}", ""]
+    if images:
+        lines += ["## Confusion matrices", ""]
+        lines += [f"![{name}]({file})\n" for name, file in images.items()]
+    return "\n".join(lines)
+
+
+def write_report(path: str | Path, payload: dict, results: Sequence[DatasetResult]) -> list[Path]:
+    """Write the markdown report at ``path`` and a confusion-matrix PNG per result beside it; the paths."""
+    path = Path(path)
+    images, written = {}, []
+    for result in results:
+        image = path.with_name(f"{path.stem}-{_slug(result.name)}-confusion.png")
+        written.append(plot_confusion(image, result.confusion, result.class_names,
+                                      f"{result.name}: zero-shot, acc {_percent(result.metrics['acc'])}%"))
+        images[result.name] = image.name
+    write_text_atomic(path, render_markdown(payload, images))
+    return [*written, path]

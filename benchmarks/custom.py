@@ -69,3 +69,30 @@ def load_custom(x_path: str | os.PathLike, y_path: str | os.PathLike, labels_pat
     y = np.asarray(load_npy(y_path, "class ids (series,)"))
     return validate_split(dataset, "custom", x, y, labels, x_source=os.fspath(x_path), y_source=os.fspath(y_path),
                           labels_source=os.fspath(labels_path), channels=dataset.channels_needed)
+
+
+def add_custom_data_arguments(parser, *, with_test: bool = False):
+    """The custom-data flags shared by ``python -m zero_shot`` and ``python -m finetune``, as an argument
+    group of ``parser`` (an ``argparse.ArgumentParser``); ``with_test`` adds ``--custom-test-x/-y``."""
+    custom = parser.add_argument_group("custom data (X: series x time x 6 per joint: acc xyz, gyro xyz)")
+    role = "training " if with_test else ""
+    custom.add_argument("--custom-x", help=f"{role}X.npy (N, T, 6 x joints), or 3 x joints with --no-gyro")
+    custom.add_argument("--custom-y", help=f"{role}y.npy (N,) class ids")
+    if with_test:
+        custom.add_argument("--custom-test-x", help="test X.npy, laid out as --custom-x")
+        custom.add_argument("--custom-test-y", help="test y.npy (N,) class ids")
+    custom.add_argument("--labels", help='labels.json: {"label_dictionary": {"0": ["walking", ...]}} or {"0": [...]}')
+    custom.add_argument("--joints", nargs="+", help="joint of each channel block: index 0-21 or name (right_wrist)")
+    custom.add_argument("--rate", type=float, help="sample rate of X in Hz")
+    custom.add_argument("--acc-unit", choices=list(ACC_UNITS), default="m/s2", help="accelerometer unit (default m/s2)")
+    custom.add_argument("--gyro-unit", choices=list(GYRO_UNITS), default="rad/s", help="gyroscope unit (default rad/s)")
+    custom.add_argument("--no-gyro", action="store_true", help="X holds accelerometers only")
+    custom.add_argument("--gravity", choices=("included", "removed"), default="included",
+                        help="whether X's accelerometer includes gravity (default included)")
+    return custom
+
+
+def custom_options(args) -> dict:
+    """The keyword arguments of :func:`load_custom` that the flags of :func:`add_custom_data_arguments` give."""
+    return {"acc_unit": args.acc_unit, "gyro_unit": args.gyro_unit, "gyro": not args.no_gyro,
+            "gravity": args.gravity}

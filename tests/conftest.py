@@ -34,3 +34,16 @@ def bvh_walks() -> list[Path]:
 def reference_dir() -> Path:
     """``../shared/reference``: joint order, benchmarks, paper results, checkpoint keys."""
     return _require(REFERENCE)
+
+
+def save_tiny_model(folder: Path, channels: tuple[int, ...] = (8, 16), strides: tuple[int, ...] = (2, 2),
+                    seed: int = 0) -> Path:
+    """A randomly initialised model folder with a tiny ST-GCN and the MiniLM text tower, for fast tests."""
+    import torch
+
+    from pretrain.model import MotionTextModel
+
+    torch.manual_seed(seed)
+    MotionTextModel(channels=6, imu_encoder={"channels": list(channels), "strides": list(strides)},
+                    text_tower={"kind": "minilm"}, embed_dim=32).save(folder)
+    return folder

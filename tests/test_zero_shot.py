@@ -16,8 +16,7 @@ from benchmarks.metrics import METRIC_KEYS
 from benchmarks.prepare import prepare_split
 from benchmarks.registry import DATASETS, get_dataset
 from pretrain import load_model
-from pretrain.model import MotionTextModel
-from tests.conftest import REPO
+from tests.conftest import REPO, save_tiny_model
 from tests.test_benchmarks_loader import write_released
 from zero_shot import TEMPLATES, class_prompts, class_text_embeddings, evaluate_split, zero_shot_scores
 from zero_shot.__main__ import main
@@ -27,11 +26,7 @@ MINIATURE = ("Opp_g", "UCIHAR", "Wharf", "UTD-MHAD")
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("model")
-    torch.manual_seed(0)
-    MotionTextModel(channels=6, imu_encoder={"channels": [16, 16], "strides": [1, 2]}, text_tower={"kind": "minilm"},
-                    embed_dim=32).save(folder)
-    return folder
+    return save_tiny_model(tmp_path_factory.mktemp("model"), (16, 16), (1, 2))
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from benchmarks.custom import ACC_UNITS, GYRO_UNITS, load_custom
+from benchmarks.custom import add_custom_data_arguments, custom_options, load_custom
 from benchmarks.loader import SPLITS, BenchmarkSplit, is_present, load_split
 from benchmarks.metrics import average_metrics
 from benchmarks.prepare import TARGET_RATE_HZ, WINDOW
@@ -56,17 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="torch device of the model (default: cuda when available, else cpu)")
     parser.add_argument("--remove-gravity", action="store_true",
                         help="subtract gravity from accelerometers whose data includes it")
-    custom = parser.add_argument_group("custom data (X: series x time x 6 per joint: acc xyz, gyro xyz)")
-    custom.add_argument("--custom-x", help="X.npy (N, T, 6 x joints), or 3 x joints with --no-gyro")
-    custom.add_argument("--custom-y", help="y.npy (N,) class ids")
-    custom.add_argument("--labels", help='labels.json: {"label_dictionary": {"0": ["walking", ...]}} or {"0": [...]}')
-    custom.add_argument("--joints", nargs="+", help="joint of each channel block: index 0-21 or name (right_wrist)")
-    custom.add_argument("--rate", type=float, help="sample rate of X in Hz")
-    custom.add_argument("--acc-unit", choices=list(ACC_UNITS), default="m/s2", help="accelerometer unit (default m/s2)")
-    custom.add_argument("--gyro-unit", choices=list(GYRO_UNITS), default="rad/s", help="gyroscope unit (default rad/s)")
-    custom.add_argument("--no-gyro", action="store_true", help="X holds accelerometers only")
-    custom.add_argument("--gravity", choices=("included", "removed"), default="included",
-                        help="whether X's accelerometer includes gravity (default included)")
+    add_custom_data_arguments(parser)
     return parser
 
 
@@ -83,8 +73,7 @@ def _jobs(args: argparse.Namespace) -> tuple[list[tuple[str, partial]], list[str
         jobs += [(d.name, partial(load_split, d, args.data_root, args.split)) for d in datasets]
     if args.custom_x:
         jobs.append(("custom", partial(load_custom, args.custom_x, args.custom_y, args.labels, args.joints, args.rate,
-                                       acc_unit=args.acc_unit, gyro_unit=args.gyro_unit, gyro=not args.no_gyro,
-                                       gravity=args.gravity)))
+                                       **custom_options(args))))
     return jobs, skipped
 
 

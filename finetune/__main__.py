@@ -1,0 +1,134 @@
+"""Few-shot and full-shot fine-tuning of a pretrained motion model, beside from-scratch and classical baselines.
+
+    python -m finetune --checkpoint runs/cpu-small --benchmark basicmotions --k 1 5 --full \\
+        --mode full,probe,random,minirocket --seeds 3 --output reports/finetune/basicmotions.json
+    python -m finetune --checkpoint runs/cpu-small --custom-x X_train.npy --custom-y y_train.npy \\
+        --custom-test-x X_test.npy --custom-test-y y_test.npy --labels labels.json --joints right_wrist \\
+        --rate 50 --acc-unit g --output custom.json
+
+Each run of a mode (full: encoder and head train; probe: frozen encoder, head only; random: the same network
+from a random initialisation; minirocket: MiniRocket features and a ridge classifier) sees k training series
+per class (``--k``, default 1 2 3 5 10; ``--k`` with no value runs none) or, with ``--full``, the whole
+training split, and is scored on the whole test split. ``--seeds S`` runs seeds 0..S-1: each draws its own
+shots and initialisation, shared by all modes. Training (:mod:`finetune.train`): AdamW, batches of 8, 20
+epochs and at least 50 steps, head rate 1e-3, encoder rate 1e-4, the encoder's batch-norm statistics kept
+in full mode; when every class has 5 or more shots a stratified fifth is held out and the best epoch on it
+is kept; ``--rotation`` adds random sensor rotations. The JSON ``--output`` holds ``results[mode]["k=<k>" or
+"full"]`` (acc / f1 mean and sample std over seeds as fractions in [0, 1], shots per class, classes with
+fewer than k training series, and every seed's metrics), the zero-shot accuracy of the checkpoint on the
+same test windows, the settings, and under ``selection`` the training-split indices of every run; a
+markdown table of the modes side by side is written beside it (``FILE.md``). Bad input - a missing file or
+checkpoint, an unknown benchmark, mode or head, k < 1 - prints one line ``error: <file>: <problem>`` on
+stderr, exits with code 2 and writes nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from benchmarks.custom import add_custom_data_arguments, custom_options, load_custom
+from benchmarks.loader import BenchmarkSplit
+from skeletons.atomic import write_text_atomic
+from skeletons.errors import InputError, exit_on_bad_input
+
+from .heads import HEADS
+from .report import markdown
+from .run import DEFAULT_DATA_ROOT, MODES, PAPER_KS, run_finetune
+from .train import TrainSettings
+
+_DEFAULTS = TrainSettings()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m finetune", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True, help="model folder (model.safetensors + config.json)")
+    parser.add_argument("--benchmark", help="dataset name or folder (any case), e.g. basicmotions or UCIHAR")
+    parser.add_argument("--data-root", default=DEFAULT_DATA_ROOT,
+                        help=f"folder holding the released datasets (default {DEFAULT_DATA_ROOT})")
+    parser.add_argument("--k", type=int, nargs="*", default=list(PAPER_KS),
+                        help="training series per class (default 1 2 3 5 10)")
+    parser.add_argument("--full", action="store_true", help="also train on the whole training split")
+    parser.add_argument("--mode", default=",".join(MODES),
+                        help=f"comma-separated modes among {', '.join(MODES)} (default: all)")
+    parser.add_argument("--seeds", type=int, default=3, help="number of seeds, run as 0..S-1 (default 3)")
+    parser.add_argument("--epochs", type=int, default=_DEFAULTS.epochs,
+                        help=f"training epochs, at most with early stopping (default {_DEFAULTS.epochs})")
+    parser.add_argument("--head", choices=HEADS, default="text",
+                        help="text: classifier initialised from the label embeddings (zero-shot at start); "
+                             "linear: randomly initialised linear layer on the encoder features, which learns "
+                             "faster with a higher --lr-head such as 1e-2 (default text)")
+    parser.add_argument("--min-steps", type=int, default=_DEFAULTS.min_steps,
+                        help=f"the fewest optimiser steps of a run: tiny training sets get more epochs "
+                             f"(default {_DEFAULTS.min_steps})")
+    parser.add_argument("--batch-size", type=int, default=_DEFAULTS.batch_size,
+                        help=f"training windows per step (default {_DEFAULTS.batch_size})")
+    parser.add_argument("--lr-head", type=float, default=_DEFAULTS.lr_head,
+                        help=f"learning rate of the head, and of every weight in random mode "
+                             f"(default {_DEFAULTS.lr_head})")
+    parser.add_argument("--lr-encoder", type=float, default=_DEFAULTS.lr_encoder,
+                        help=f"learning rate of the pretrained encoder in full mode (default {_DEFAULTS.lr_encoder})")
+    parser.add_argument("--rotation", action="store_true",
+                        help="rotate every joint's sensor frame at random in each training batch")
+    parser.add_argument("--remove-gravity", action="store_true",
+                        help="subtract gravity from accelerometers whose data includes it")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                        help="torch device of the neural runs (default: cuda when available, else cpu)")
+    parser.add_argument("--output", required=True, help="the JSON results; the markdown table goes beside it (.md)")
+    add_custom_data_arguments(parser, with_test=True)
+    return parser
+
+
+def _custom_splits(args: argparse.Namespace) -> tuple[BenchmarkSplit, BenchmarkSplit]:
+    needed = {"--custom-y": args.custom_y, "--custom-test-x": args.custom_test_x,
+              "--custom-test-y": args.custom_test_y, "--labels": args.labels, "--joints": args.joints,
+              "--rate": args.rate}
+    missing = [flag for flag, value in needed.items() if value is None]
+    if missing:
+        raise InputError(None, f"--custom-x needs {', '.join(missing)}")
+    options = custom_options(args)
+    return (load_custom(args.custom_x, args.custom_y, args.labels, args.joints, args.rate, **options),
+            load_custom(args.custom_test_x, args.custom_test_y, args.labels, args.joints, args.rate, **options))
+
+
+def markdown_path(output: Path) -> Path:
+    """``FILE.md`` beside ``FILE.json`` (``FILE.ext.md`` for any other name)."""
+    return output.with_suffix(".md") if output.suffix == ".json" else output.with_name(output.name + ".md")
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Check the flags, fine-tune, write the JSON and the markdown table; the document."""
+    output = Path(args.output)
+    if output.is_dir():
+        raise InputError(output, "is a folder; --output names the JSON file to write")
+    if bool(args.benchmark) == bool(args.custom_x):
+        raise InputError(None, "give either --benchmark or --custom-x (with its test split)")
+    data = args.benchmark if args.benchmark else _custom_splits(args)
+    try:
+        settings = TrainSettings(batch_size=args.batch_size, lr_head=args.lr_head, lr_encoder=args.lr_encoder,
+                                 rotation=args.rotation, min_steps=args.min_steps)
+    except ValueError as error:
+        raise InputError(None, str(error)) from None
+    payload = run_finetune(args.checkpoint, data, ks=args.k, modes=[m.strip() for m in args.mode.split(",")],
+                           seeds=args.seeds, epochs=args.epochs, head=args.head, full=args.full,
+                           progress=sys.stderr.isatty(), data_root=args.data_root, settings=settings,
+                           device=args.device, gravity="remove" if args.remove_gravity else "keep")
+    table = markdown(payload)
+    write_text_atomic(output, json.dumps(payload, indent=2) + "\n")
+    write_text_atomic(markdown_path(output), table)
+    print(table, end="")
+    return payload
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    with exit_on_bad_input():
+        run(args)
+
+
+if __name__ == "__main__":
+    main()

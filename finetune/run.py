@@ -1,0 +1,198 @@
+"""Few-shot and full-shot fine-tuning of a pretrained motion model on one dataset, beside from-scratch and
+classical baselines: every (mode, shots, seed) run on the same selected training series and test windows.
+
+The protocol of UniMTS (Zhang et al., NeurIPS 2024, Sec. 4.3): k labelled series per class of the training
+split (or all of it), prepared as pretraining windows are, and accuracy / macro F1 on the whole test split,
+averaged over seeds. :func:`run_finetune` returns the document that ``python -m finetune`` writes as JSON.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from typing import Literal
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from benchmarks.loader import BenchmarkSplit, load_split
+from benchmarks.metrics import classification_metrics
+from benchmarks.prepare import TARGET_RATE_HZ, WINDOW
+from benchmarks.registry import Dataset, get_dataset
+from pretrain import load_model
+from pretrain.model import MotionTextModel
+from skeletons.errors import InputError
+from zero_shot.evaluate import zero_shot_scores
+from zero_shot.prompts import class_text_embeddings
+
+from .data import Windows, labelled_windows
+from .heads import HEADS, Head, build_classifier
+from .minirocket import ALPHAS, N_KERNELS, minirocket_scores, present_channels
+from .report import summarise
+from .selection import MIN_VALIDATION_SHOTS, VALIDATION_FRACTION, Selection, select_shots, stable_seed
+from .train import NEURAL_MODES, TrainSettings, fit, predict
+
+MODES = (*NEURAL_MODES, "minirocket")
+#: The shot counts of the paper's few-shot tables.
+PAPER_KS = (1, 2, 3, 5, 10)
+DEFAULT_DATA_ROOT = "data/benchmarks"
+FULL_ROW = "full"
+
+
+def row_name(k: int | None) -> str:
+    """The results key of a shot setting: ``"k=5"``, or ``"full"`` for the whole training split."""
+    return FULL_ROW if k is None else f"k={k}"
+
+
+def load_splits(data: str | Dataset | tuple[BenchmarkSplit, BenchmarkSplit],
+                data_root: str | os.PathLike = DEFAULT_DATA_ROOT) -> tuple[BenchmarkSplit, BenchmarkSplit]:
+    """(train, test) of a registered dataset (by name or entry) under ``data_root``, or a given pair, checked
+    to describe the same classes."""
+    if isinstance(data, tuple):
+        train, test = data
+    else:
+        dataset = get_dataset(data) if isinstance(data, str) else data
+        train, test = load_split(dataset, data_root, "train"), load_split(dataset, data_root, "test")
+    if train.labels != test.labels:
+        raise InputError(test.source, "the test split's classes differ from the training split's")
+    if len(np.unique(train.y)) < 2:
+        raise InputError(train.source, "the training split holds fewer than two classes")
+    return train, test
+
+
+def _checked_options(ks: Sequence[int], modes: Sequence[str], seeds: int | Sequence[int], head: str,
+                     full: bool) -> tuple[list[int | None], list[str], list[int]]:
+    """Shot settings (None = full), modes and seeds, or InputError naming what is wrong."""
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or not modes:
+        raise InputError(None, f"unknown mode {unknown[0]!r}; known: {', '.join(MODES)}" if unknown
+                         else "no mode given")
+    bad = [k for k in ks if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1]
+    if bad:
+        raise InputError(None, f"k must be a whole number of series per class, at least 1; got {bad[0]!r}")
+    shots: list[int | None] = list(dict.fromkeys(int(k) for k in ks)) + ([None] if full else [])
+    if not shots:
+        raise InputError(None, "nothing to run: give k values and/or full")
+    seed_list = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
+    if not seed_list or len(set(seed_list)) != len(seed_list):
+        raise InputError(None, f"seeds: a positive count or distinct seeds, got {seeds!r}")
+    if head not in HEADS:
+        raise InputError(None, f"unknown head {head!r}; known: {', '.join(HEADS)}")
+    return shots, list(dict.fromkeys(modes)), seed_list
+
+
+def _neural_run(model: MotionTextModel, mode: str, head: Head, train: Windows, selection: Selection, test: Windows,
+                descriptions: list[list[str]], class_embeddings: torch.Tensor | None, settings: TrainSettings,
+                seed: int) -> dict:
+    """Train one classifier (see :mod:`finetune.train`) and score the test windows."""
+    torch.manual_seed(seed)
+    source = model
+    if mode == "random":
+        # The same architecture, freshly initialised: nothing of the checkpoint but its shape. Its text head
+        # starts from the untrained projection of the (generally pretrained, never motion-aligned) text tower.
+        source = MotionTextModel.from_config(model.config).to(model.logit_scale.device).eval()
+        if head == "text":
+            class_embeddings = class_text_embeddings(source, descriptions)
+    classifier = build_classifier(source, head, len(descriptions), class_embeddings)
+    validation = train.take(selection.validation) if len(selection.validation) else None
+    report = fit(classifier, mode, train.take(selection.train), validation, settings, seed)
+    scores = predict(classifier, test, settings.eval_batch_size)
+    return {**classification_metrics(scores, test.targets), "train_series": len(selection.train),
+            "validation_series": len(selection.validation), "epochs_run": report.epochs_run,
+            "kept_epoch": report.kept_epoch, "validation_accuracy": report.validation_accuracy,
+            "validation_loss": report.validation_loss}
+
+
+def _summary(runs: list[dict], k: int | None, selection: Selection, targets: np.ndarray, class_names: list[str]
+             ) -> dict:
+    """One mode's entry for one shot setting: mean and std over seeds, shots, short classes, every seed."""
+    available = np.bincount(targets, minlength=len(class_names))
+    short = [name for name, count in zip(class_names, available) if k is not None and count < k]
+    return {**summarise(runs), "shots_per_class": selection.shots_per_class, "short_classes": short, "per_seed": runs}
+
+
+def run_finetune(checkpoint: str | os.PathLike, data: str | Dataset | tuple[BenchmarkSplit, BenchmarkSplit],
+                 ks: Sequence[int] = PAPER_KS, modes: Sequence[str] = MODES, seeds: int | Sequence[int] = 3,
+                 epochs: int = 20, head: Head = "text", full: bool = False, progress: bool = True, *,
+                 data_root: str | os.PathLike = DEFAULT_DATA_ROOT, settings: TrainSettings | None = None,
+                 device: str | torch.device = "cpu", gravity: Literal["keep", "remove"] = "keep") -> dict:
+    """Fine-tune ``checkpoint`` on ``data`` in every mode, shot setting and seed; the results document.
+
+    Args:
+        checkpoint: a model folder (:func:`pretrain.load_model`).
+        data: a dataset name or registry entry (both splits loaded from ``data_root``), or (train, test).
+        ks: series per class of the few-shot runs.
+        modes: any of ``full``, ``probe``, ``random`` (:mod:`finetune.train`) and ``minirocket``
+            (:mod:`finetune.minirocket`).
+        seeds: a count n (seeds 0..n-1) or the seeds themselves; each seed draws its own shots
+            (:mod:`finetune.selection`) and initialisation, shared by every mode.
+        epochs: replaces ``settings.epochs``.
+        head: ``text`` or ``linear`` (:mod:`finetune.heads`).
+        full: also run on the whole training split (the row ``"full"``).
+        progress: show a progress bar over the (mode, shots, seed) runs.
+        settings: the rest of the training settings (defaults: :class:`finetune.train.TrainSettings`).
+        device: torch device of the neural runs.
+        gravity: "remove" subtracts gravity from accelerometers that include it (:mod:`benchmarks.prepare`).
+
+    Returns:
+        ``{"benchmark", "checkpoint", "classes", "n_train", "n_test", "settings", "zero_shot",
+        "results": {mode: {row: {"acc_mean", "acc_std", "f1_mean", "f1_std", "shots_per_class",
+        "short_classes", "per_seed": [{"seed", metrics..., run details...}]}}}, "selection": {row: [{"seed",
+        "train", "validation"}]}}`` with rows ``"k=<k>"`` and ``"full"``, metrics as fractions in [0, 1].
+
+    Raises:
+        InputError: an unknown mode, head or dataset, k < 1, no seeds, or unusable data or checkpoint.
+    """
+    shots, modes, seed_list = _checked_options(ks, modes, seeds, head, full)
+    if epochs < 1:
+        raise InputError(None, f"epochs must be at least 1, got {epochs}")
+    settings = replace(settings or TrainSettings(), epochs=epochs)
+    train_split, test_split = load_splits(data, data_root)
+    model = load_model(checkpoint, device=device)
+    use_gyro = model.channels == 6
+    train = labelled_windows(train_split, use_gyro=use_gyro, gravity=gravity)
+    test = labelled_windows(test_split, use_gyro=use_gyro, gravity=gravity)
+    descriptions, name = train_split.descriptions, train_split.dataset.name
+    class_embeddings = class_text_embeddings(model, descriptions)
+    zero_shot = classification_metrics(zero_shot_scores(model, test.imu, test.mask, class_embeddings), test.targets)
+    rows = {row_name(k): k for k in shots}
+    selections = {row: [select_shots(train.targets, len(descriptions), k, name, seed) for seed in seed_list]
+                  for row, k in rows.items()}
+    channels = present_channels(train.mask)
+    jobs = [(mode, row, index) for mode in modes for row in selections for index in range(len(seed_list))]
+    results: dict[str, dict[str, list[dict]]] = {mode: {row: [] for row in selections} for mode in modes}
+    bar = tqdm(jobs, desc=f"fine-tuning {name}", unit="run", disable=not progress)
+    for mode, row, index in bar:
+        seed, selection = seed_list[index], selections[row][index]
+        bar.set_postfix_str(f"{mode} {row} seed {seed}")
+        run_seed = stable_seed(name, row, seed)
+        if mode == "minirocket":
+            scores, alpha = minirocket_scores(train.take(selection.shots), test, len(descriptions), run_seed, channels)
+            record = {**classification_metrics(scores, test.targets), "train_series": len(selection.shots),
+                      "validation_series": 0, "ridge_alpha": alpha}
+        else:
+            record = _neural_run(model, mode, head, train, selection, test, descriptions,
+                                 class_embeddings if head == "text" else None, settings, run_seed)
+        results[mode][row].append({"seed": seed, **record})
+    class_names = [synonyms[0] for synonyms in descriptions]
+    return {
+        "benchmark": name,
+        "checkpoint": os.fspath(checkpoint),
+        "classes": class_names,
+        "n_train": len(train),
+        "n_test": len(test),
+        "settings": {"modes": modes, "ks": [k for k in shots if k is not None], "full": full, "seeds": seed_list,
+                     "head": head, **asdict(settings), "device": str(device), "use_gyro": use_gyro,
+                     "gravity": "removed where included" if gravity == "remove" else "as recorded",
+                     "window": WINDOW, "rate_hz": TARGET_RATE_HZ, "validation_fraction": VALIDATION_FRACTION,
+                     "min_validation_shots": MIN_VALIDATION_SHOTS,
+                     "minirocket": {"n_kernels": N_KERNELS, "alphas": ALPHAS.tolist()},
+                     "std": "sample standard deviation over seeds (ddof 1)"},
+        "zero_shot": zero_shot,
+        "results": {mode: {row: _summary(runs, rows[row], selections[row][0], train.targets, class_names)
+                           for row, runs in by_row.items()}
+                    for mode, by_row in results.items()},
+        "selection": {row: [{"seed": seed, **s.to_json()} for seed, s in zip(seed_list, runs)]
+                      for row, runs in selections.items()},
+    }

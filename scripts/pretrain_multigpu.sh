@@ -4,14 +4,8 @@
 # GPUS=4 picks the number of processes (default: all GPUs nvidia-smi lists). train.batch_size is per
 # process: the contrastive batch is batch_size x GPUS, its features gathered across processes.
 set -euo pipefail
-if [ $# -lt 2 ]; then
-  echo "usage: $0 CORPUS OUTPUT [CONFIG] [python -m pretrain flags...]" >&2
-  exit 2
-fi
-corpus=$1 output=$2 config=${3:-unimts}
-shift $(( $# < 3 ? $# : 3 ))
-cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-.venv/bin/python}
+source "$(dirname "$0")/_common.sh"
+shift "$launch_shift"
 gpus=${GPUS:-$(nvidia-smi -L | wc -l)}
 exec "$PYTHON" -m accelerate.commands.launch --multi_gpu --num_processes "$gpus" --num_machines 1 \
   --dynamo_backend no -m pretrain --corpus "$corpus" --output "$output" --config "$config" "$@"

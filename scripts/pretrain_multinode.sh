@@ -6,14 +6,8 @@
 # GPUS_PER_NODE defaults to what nvidia-smi lists. CORPUS and OUTPUT must be on a shared filesystem:
 # every process reads the corpus (memory-mapped) and rank 0 writes checkpoints that all ranks resume from.
 set -euo pipefail
-if [ $# -lt 2 ]; then
-  echo "usage: $0 CORPUS OUTPUT [CONFIG] [python -m pretrain flags...]" >&2
-  exit 2
-fi
-corpus=$1 output=$2 config=${3:-unimts}
-shift $(( $# < 3 ? $# : 3 ))
-cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-.venv/bin/python}
+source "$(dirname "$0")/_common.sh"
+shift "$launch_shift"
 nnodes=${NNODES:-${SLURM_NNODES:-1}}
 node_rank=${NODE_RANK:-${SLURM_NODEID:-0}}
 if [ -z "${MASTER_ADDR:-}" ] && [ -n "${SLURM_JOB_NODELIST:-}" ]; then

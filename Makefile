@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint clean
+.PHONY: install test lint clean demo
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,4 +46,13 @@ eval-zeroshot: $(STAMP)
 	$(PY) -m zero_shot --checkpoint $(MODEL) --benchmarks all --data-root $(DATA_ROOT) \
 	    --output $(REPORTS)/zeroshot/results.json --report $(REPORTS)/zeroshot/report.md
 
-.PHONY: simulate pretrain eval-zeroshot
+# The main job on the offline default: corpus -> pretrain cpu-small -> BasicMotions zero-shot and few-shot.
+demo: $(STAMP)
+	$(PY) -m benchmarks.demo --corpus $(CORPUS) --clips $(CORPUS_CLIPS) --model $(MODEL) \
+	    --config $(PRETRAIN_CONFIG) --output $(REPORTS)/demo
+
+# The speed suite (appends to benchmarks/results/speed.jsonl).
+speed: $(STAMP)
+	$(PY) -m benchmarks.speed all
+
+.PHONY: simulate pretrain eval-zeroshot speed

@@ -10,12 +10,14 @@ so a batch and a seeded generator give the same result every time.
 
 1. gravity removal for a random fraction of the samples (:func:`remove_gravity`), on the whole clip;
 2. random crop or wrap padding to the window length (:func:`crop_or_wrap`), when a window is set;
-3. rotation-invariant augmentation: an independent Haar-uniform rotation of every joint's sensor frame,
+3. optional band-limiting of a random fraction of the samples to a random cutoff (:func:`random_lowpass`),
+   as slower devices arrive at evaluation;
+4. rotation-invariant augmentation: an independent Haar-uniform rotation of every joint's sensor frame,
    shared by its accelerometer and gyroscope (:func:`random_rotations`, :func:`rotate_joints`), so that
    the encoder cannot rely on how a device sits on the body;
-4. optional gain jitter and additive Gaussian noise (none where the mask says data is missing);
-5. random joint masking: only k in [1, 5] random joints keep their data (:func:`keep_random_joints`), as
-   real deployments carry one to a few devices. The joints are drawn first and steps 1-4 run on them
+5. optional gain jitter and additive Gaussian noise (none where the mask says data is missing);
+6. random joint masking: only k in [1, 5] random joints keep their data (:func:`keep_random_joints`), as
+   real deployments carry one to a few devices. The joints are drawn first and steps 1-5 run on them
    alone (:func:`choose_joints`, :func:`take_joints`, :func:`put_joints`): each step acts on every joint
    independently, so the result is that of masking last, for a quarter of the work.
 """
@@ -45,6 +47,9 @@ class AugmentConfig:
             drawn uniformly from [1 - s, 1 + s] (sensor gain error); 0 leaves amplitudes alone.
         noise_std: standard deviation of additive Gaussian noise: one number for both sensors, or
             (accelerometer m/s^2, gyroscope rad/s).
+        lowpass_p: probability that a sample is band-limited as if its device sampled slower than the
+            window's rate (see :func:`random_lowpass`).
+        lowpass_hz: (lowest, highest) cutoff in Hz, drawn uniformly per sample.
     """
 
     window: int | None = None
@@ -54,6 +59,8 @@ class AugmentConfig:
     gravity_removed_p: float = 0.0
     amplitude_jitter: float = 0.0
     noise_std: float | tuple[float, float] = 0.0
+    lowpass_p: float = 0.0
+    lowpass_hz: tuple[float, float] = (2.5, 10.0)
 
     def __post_init__(self) -> None:
         noise = self.noise_std
@@ -73,6 +80,12 @@ class AugmentConfig:
             raise InputError(None, f"augment.gravity_removed_p must lie in [0, 1], got {self.gravity_removed_p}")
         if not 0.0 <= self.amplitude_jitter < 1.0:
             raise InputError(None, f"augment.amplitude_jitter must lie in [0, 1), got {self.amplitude_jitter}")
+        object.__setattr__(self, "lowpass_hz", tuple(float(value) for value in self.lowpass_hz))
+        if not 0.0 <= self.lowpass_p <= 1.0:
+            raise InputError(None, f"augment.lowpass_p must lie in [0, 1], got {self.lowpass_p}")
+        if not (len(self.lowpass_hz) == 2 and 0 < self.lowpass_hz[0] <= self.lowpass_hz[1]):
+            raise InputError(None, f"augment.lowpass_hz must be [low, high] with 0 < low <= high, "
+                                   f"got {self.lowpass_hz}")
         if len(self.noise_std) != 2 or min(self.noise_std) < 0:
             raise InputError(None, f"augment.noise_std must be one or two non-negative numbers, got {noise}")
 
@@ -132,6 +145,12 @@ class Augmenter:
                 x = x.index_copy(0, chosen, remove_gravity(x[chosen], mask[chosen], config.rate_hz))
         if config.window is not None:
             x, mask = crop_or_wrap(x, mask, config.window, generator)
+        if config.lowpass_p > 0:
+            chosen = (_uniform((x.shape[0],), x, generator) < config.lowpass_p).nonzero().squeeze(1)
+            if len(chosen):
+                cutoff = config.lowpass_hz[0] + (config.lowpass_hz[1] - config.lowpass_hz[0]) * _uniform(
+                    (len(chosen),), x, generator)
+                x = x.index_copy(0, chosen, random_lowpass(x[chosen], cutoff, config.rate_hz)) * mask.gt(0)
         if config.rotation:
             x = rotate_joints(x, random_rotations(x.shape[0], x.shape[2], generator, x.device, x.dtype))
         if config.amplitude_jitter > 0:
@@ -196,6 +215,27 @@ def rotate_joints(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
     """
     triples = x.unflatten(-1, (-1, 3))  # (B, T, J, S, 3)
     return torch.einsum("bjkl,btjsl->btjsk", rotations.to(x.dtype), triples).flatten(-2)
+
+
+def random_lowpass(x: torch.Tensor, cutoff_hz: torch.Tensor, rate_hz: float) -> torch.Tensor:
+    """``x`` (B, T, J, C) with each sample's content above ``cutoff_hz[b]`` removed, as a device sampling at
+    ``2 * cutoff_hz[b]`` would hold it after resampling to ``rate_hz``.
+
+    Evaluation resamples slower devices to the window's rate with an anti-aliasing filter
+    (:mod:`benchmarks.prepare`), which leaves the band above their Nyquist frequency empty: a 10 Hz watch
+    has nothing above 5 Hz, where simulated wrists in running and racket sports carry much of their
+    power. The filter acts on the window's spectrum (real FFT along time) with a raised-cosine edge one
+    eighth of the cutoff wide, so it rings little; the mean (gravity) passes unchanged.
+    """
+    steps = x.shape[1]
+    frequencies = torch.fft.rfftfreq(steps, d=1.0 / rate_hz, device=x.device)  # (F,)
+    cutoff = cutoff_hz.to(device=x.device, dtype=torch.float32)[:, None]  # (B, 1)
+    width = cutoff / 8.0
+    ramp = ((cutoff + width - frequencies[None]) / (2 * width)).clamp(0.0, 1.0)  # 1 below, 0 above the edge
+    gain = 0.5 - 0.5 * torch.cos(torch.pi * ramp)  # (B, F)
+    work = x if x.dtype in (torch.float32, torch.float64) else x.float()
+    spectrum = torch.fft.rfft(work, dim=1) * gain.to(work.dtype)[:, :, None, None]
+    return torch.fft.irfft(spectrum, n=steps, dim=1).to(x.dtype)
 
 
 def remove_gravity(x: torch.Tensor, mask: torch.Tensor | None = None, rate_hz: float = 20.0) -> torch.Tensor:

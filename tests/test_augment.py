@@ -290,3 +290,27 @@ def test_default_augmenter_on_a_float64_batch_keeps_dtype():
     x = torch.from_numpy(np.random.default_rng(0).normal(size=(3, 20, 22, 6)))
     y, mask = Augmenter()(x, generator=_generator())
     assert y.dtype == mask.dtype == torch.float64
+
+
+def test_random_lowpass_removes_what_a_slower_device_cannot_hold():
+    """A 1 Hz plus a 7 Hz sine at 20 Hz, band-limited at 5 Hz: the 1 Hz part and the mean stay, the 7 Hz goes."""
+    from pretrain.augment import random_lowpass
+
+    t = torch.arange(200, dtype=torch.float64) / 20.0
+    slow, fast = torch.sin(2 * torch.pi * 1.0 * t), torch.sin(2 * torch.pi * 7.0 * t)
+    x = (9.81 + slow + fast)[None, :, None, None].expand(2, 200, 3, 6).clone()
+    out = random_lowpass(x, torch.tensor([5.0, 8.0]), 20.0)
+    torch.testing.assert_close(out[0, :, 0, 0], 9.81 + slow, atol=1e-9, rtol=0)
+    torch.testing.assert_close(out[1, :, 0, 0], x[1, :, 0, 0], atol=1e-9, rtol=0)  # 7 Hz lies below 8 Hz
+    assert out.shape == x.shape and out.dtype == x.dtype
+
+
+def test_augmenter_lowpasses_a_fraction_of_the_samples():
+    t = torch.arange(200) / 20.0
+    x = torch.sin(2 * torch.pi * 7.0 * t)[None, :, None, None].expand(400, 200, 22, 6).contiguous()
+    config = {"rotation": False, "keep_joints": None, "lowpass_p": 0.25, "lowpass_hz": [2.5, 5.0]}
+    y, _ = Augmenter(config)(x, generator=_generator())
+    filtered = y.abs().amax(dim=(1, 2, 3)) < 1e-3
+    assert 60 < int(filtered.sum()) < 140
+    with pytest.raises(InputError):
+        AugmentConfig(lowpass_hz=(5.0, 2.0))

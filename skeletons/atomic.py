@@ -35,9 +35,10 @@ def atomic_path(target: str | os.PathLike, directory: bool = False) -> Iterator[
         handle, name = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=target.parent)
         os.close(handle)
         temporary = Path(name)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; finished files get the usual mode
     try:
         yield temporary
+        if not directory:  # mkstemp makes 0600, and some writers recreate the file: set the usual mode last
+            os.chmod(temporary, 0o666 & ~_umask())
         if directory and target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             target.rename(old)

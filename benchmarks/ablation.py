@@ -58,19 +58,6 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
-def corpus_for(clips: int, root: Path, sensor: str = "consumer", seed: int = 0) -> Path:
-    """The procedural corpus of ``clips`` clips with ``sensor`` errors under ``root``, built once."""
-    from simulate.corpus import CorpusConfig, build_corpus
-    from skeletons.procedural import procedural_items
-
-    folder = root / (f"procedural-{clips}-seed{seed}" + ("" if sensor == "consumer" else f"-{sensor}"))
-    if not (folder / "dataset_info.json").exists():
-        options = {"count": clips, "activities": None, "duration_s": 10.0, "fps": 20.0}
-        config = CorpusConfig(source="procedural", seed=seed, sensor=sensor, options=options)
-        build_corpus(procedural_items(clips, seed), folder, config, num_workers=2, resume=True)
-    return folder
-
-
 def run_variant(name: str, variant: Variant, output: Path, steps: int, corpora: Path) -> dict:
     """Pretrain (resuming) and score one variant; its result row."""
     from benchmarks.loader import load_split
@@ -78,10 +65,13 @@ def run_variant(name: str, variant: Variant, output: Path, steps: int, corpora: 
     from pretrain import load_model
     from pretrain.config import load_config, override
     from pretrain.train import train
+    from simulate.corpus import procedural_corpus
     from zero_shot.evaluate import evaluate_split
     from zero_shot.prompts import TEMPLATES
 
-    corpus = corpus_for(variant.clips, corpora, variant.sensor)
+    name_suffix = "" if variant.sensor == "consumer" else f"-{variant.sensor}"
+    corpus = procedural_corpus(corpora / f"procedural-{variant.clips}-seed0{name_suffix}", variant.clips,
+                               sensor=variant.sensor)
     config = load_config("cpu-small")
     length = f"train.max_steps={max(1, round(steps * variant.steps_factor))}"
     for assignment in (*BASE_OVERRIDES, *variant.overrides, length):

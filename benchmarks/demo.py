@@ -41,19 +41,6 @@ def timed(timings: dict, stage: str):
     timings[f"{stage}_s"] = round(time.perf_counter() - start, 1)
 
 
-def build_corpus_once(folder: Path, clips: int, seed: int = 0) -> Path:
-    """The procedural corpus at ``folder``, built unless it is already there (``make simulate``'s)."""
-    from simulate.corpus import CorpusConfig, build_corpus
-    from skeletons.procedural import procedural_items
-
-    if not (folder / "dataset_info.json").exists():
-        options = {"count": clips, "activities": None, "duration_s": 10.0, "fps": 20.0}
-        build_corpus(procedural_items(clips, seed), folder, CorpusConfig(source="procedural", seed=seed,
-                                                                         options=options),
-                     num_workers=2, resume=True)
-    return folder
-
-
 def pretrain_once(corpus: Path, model_dir: Path, config_name: str) -> dict:
     """Pretrain ``config_name`` into ``model_dir`` unless a finished model of that length is there."""
     from pretrain.config import load_config
@@ -156,13 +143,14 @@ def run(args: argparse.Namespace) -> dict:
     from benchmarks.plots import peak_frequency, plot_accuracy_vs_k, plot_simulated_vs_real
     from benchmarks.registry import BASIC_MOTIONS
     from pretrain import load_model
+    from simulate.corpus import load_corpus, procedural_corpus
     from zero_shot.evaluate import evaluate_split
     from zero_shot.report import plot_confusion
 
     timings: dict[str, float] = {}
     args.output.mkdir(parents=True, exist_ok=True)
     with timed(timings, "corpus"):
-        corpus = build_corpus_once(args.corpus, args.clips)
+        corpus = procedural_corpus(args.corpus, args.clips)
     with timed(timings, "pretrain"):
         trained = pretrain_once(corpus, args.model, args.config)
     with timed(timings, "zero_shot"):
@@ -186,7 +174,7 @@ def run(args: argparse.Namespace) -> dict:
         "timings": timings,
         "model": str(args.model),
         "pretrain": trained,
-        "corpus": {"path": str(corpus), "clips": len(_corpus_ids(corpus))},
+        "corpus": {"path": str(corpus), "clips": len(load_corpus(corpus))},
         "wrist_peak_hz": {name: {"simulated": peak_frequency(np.linalg.norm(sim[:, :3], axis=-1), 20.0),
                                  "real": peak_frequency(np.linalg.norm(real[:, :3], axis=-1), 20.0)}
                           for name, (sim, real) in pairs.items()},
@@ -198,12 +186,6 @@ def run(args: argparse.Namespace) -> dict:
     write_text_atomic(args.output / "summary.md", markdown)
     print(markdown)
     return summary
-
-
-def _corpus_ids(corpus: Path) -> list[str]:
-    from simulate.corpus import load_corpus
-
-    return load_corpus(corpus)["id"]
 
 
 if __name__ == "__main__":

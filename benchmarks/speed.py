@@ -122,7 +122,8 @@ def bench_train(config: str = "cpu-small", batch: int | None = None, steps: int 
     window = cfg["data"]["window"]
     device = torch.device(device)
     model = MotionTextModel.from_config(cfg["model"]).to(device)
-    encoder = torch.compile(model.imu_encoder) if compile_encoder else model.imu_encoder
+    if compile_encoder:
+        model.imu_encoder = torch.compile(model.imu_encoder)
     optimizer = torch.optim.AdamW(parameter_groups(model, 0.01), lr=1e-4)
     augmenter = Augmenter({**cfg["augment"], "window": window, "rate_hz": cfg["data"]["rate_hz"]}, seed=0)
     texts = [f"a person does activity number {i % 48}" for i in range(batch)]
@@ -137,9 +138,7 @@ def bench_train(config: str = "cpu-small", batch: int | None = None, steps: int 
     def step() -> None:
         augmented, augmented_mask = augmenter(x, mask)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            imu = augmented[..., : model.channels] * augmented_mask[..., : model.channels]
-            imu_features = torch.nn.functional.normalize(model.imu_projection(encoder(imu)), dim=-1)
-            text_features = model.encode_text(texts)
+            imu_features, text_features = model.encode_imu(augmented, augmented_mask), model.encode_text(texts)
         loss = clip_loss(imu_features.float(), text_features.float(), model.clamped_logit_scale(), ids)
         loss.backward()
         optimizer.step()

@@ -8,7 +8,6 @@ apart. Meant for ``python -m benchmarks.speed eval``; it prints one line and ret
 from __future__ import annotations
 
 import time
-import timeit
 
 import torch
 
@@ -20,12 +19,7 @@ from zero_shot.prompts import class_text_embeddings
 from .loader import load_split
 from .prepare import prepare_split
 from .registry import BASIC_MOTIONS
-
-
-def _best(function, repeats: int) -> float:
-    """Seconds of the fastest of ``repeats`` calls, after one warm-up call."""
-    function()
-    return min(timeit.repeat(function, number=1, repeat=repeats))
+from .speed import _best
 
 
 def bench_eval(config: str = "cpu-small", repeats: int = 3, batch_size: int = 256) -> dict:

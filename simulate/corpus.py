@@ -229,6 +229,20 @@ def build_corpus(items: list[Item], output: str | Path, config: CorpusConfig, nu
     return BuildReport(ok=ok, failed=len(failures), seconds=time.perf_counter() - start, output=output)
 
 
+def procedural_corpus(folder: str | Path, clips: int, seed: int = 0, sensor: str = "consumer",
+                      num_workers: int = 2) -> Path:
+    """The procedural corpus of ``clips`` 10 s clips at ``folder`` (as ``python -m simulate --source
+    procedural`` builds it), built unless it is already there; an interrupted build resumes."""
+    from skeletons.procedural import procedural_items
+
+    folder = Path(folder)
+    if not (folder / "dataset_info.json").exists():
+        options = {"count": clips, "activities": None, "duration_s": 10.0, "fps": 20.0}
+        config = CorpusConfig(source="procedural", seed=seed, sensor=sensor, options=options)
+        build_corpus(procedural_items(clips, seed), folder, config, num_workers=num_workers, resume=True)
+    return folder
+
+
 def load_corpus(path: str | Path):
     """Open a corpus written by :func:`build_corpus` (memory-mapped Arrow; nothing is read eagerly)."""
     from datasets import load_from_disk

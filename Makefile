@@ -48,11 +48,11 @@ eval-zeroshot: $(STAMP)
 
 # The main job on the offline default: corpus -> pretrain cpu-small -> BasicMotions zero-shot and few-shot.
 demo: $(STAMP)
-	$(PY) -m benchmarks.demo --corpus $(CORPUS) --clips $(CORPUS_CLIPS) --model $(MODEL) \
+	$(PY) -m experiments.demo --corpus $(CORPUS) --clips $(CORPUS_CLIPS) --model $(MODEL) \
 	    --config $(PRETRAIN_CONFIG) --output $(REPORTS)/demo
 
-# The speed suite (appends to benchmarks/results/speed.jsonl).
+# The speed suite (appends to experiments/speed/results/speed.jsonl).
 speed: $(STAMP)
-	$(PY) -m benchmarks.speed all
+	$(PY) -m experiments.speed all
 
 .PHONY: simulate pretrain eval-zeroshot speed

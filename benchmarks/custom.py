@@ -13,13 +13,14 @@ from dataclasses import replace
 
 import numpy as np
 
+from simulate.gravity import GRAVITY
 from skeletons import JOINT_NAMES, NUM_JOINTS
 from skeletons.errors import InputError
 
 from .loader import BenchmarkSplit, load_npy, read_label_dictionary, validate_split
-from .registry import DEG_TO_RAD, STANDARD_GRAVITY, Dataset, Gravity, Placement
+from .registry import DEG_TO_RAD, Dataset, Gravity, Placement
 
-ACC_UNITS = {"m/s2": 1.0, "g": STANDARD_GRAVITY}
+ACC_UNITS = {"m/s2": 1.0, "g": GRAVITY}
 GYRO_UNITS = {"rad/s": 1.0, "deg/s": DEG_TO_RAD}
 
 

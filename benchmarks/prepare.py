@@ -12,7 +12,7 @@ the first 10 s at 20 Hz, wrap-padded when shorter.
    parts such as gravity pass exactly). The series keeps ``floor(T * target / rate)`` samples, the count
    the paper's code keeps (it resamples by FFT, which treats the series as periodic and rings where its
    ends differ); only the input needed for the first window is filtered;
-3. optionally gravity is subtracted from the accelerometer (:func:`pretrain.augment.remove_gravity`, on the
+3. optionally gravity is subtracted from the accelerometer (:func:`simulate.gravity.remove_gravity`, on the
    real samples, before padding, as the pretraining augmentation does it);
 4. the first ``window`` samples are kept; a shorter series is tiled from its start (wrap padding, as
    UniMTS pads). The mask marks the tiled copies as data, as :func:`pretrain.augment.crop_or_wrap` does in
@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from scipy.signal import resample_poly
 
-from pretrain.augment import remove_gravity as remove_gravity_torch
+from simulate.gravity import remove_gravity as remove_gravity_torch
 from skeletons import NUM_JOINTS
 
 from .loader import BenchmarkSplit

@@ -25,7 +25,6 @@ from skeletons.errors import InputError
 
 Gravity = Literal["included", "removed"]
 Source = Literal["released", "aeon", "custom"]
-STANDARD_GRAVITY = 9.80665
 DEG_TO_RAD = math.pi / 180.0
 
 

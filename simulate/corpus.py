@@ -19,7 +19,7 @@ import numpy as np
 from skeletons import InputError, Motion
 from skeletons.atomic import atomic_path
 
-from .sources import Item
+from .sources import Item, procedural_items
 
 CORPUS_VERSION = 1
 
@@ -233,8 +233,6 @@ def procedural_corpus(folder: str | Path, clips: int, seed: int = 0, sensor: str
                       num_workers: int = 2) -> Path:
     """The procedural corpus of ``clips`` 10 s clips at ``folder`` (as ``python -m simulate --source
     procedural`` builds it), built unless it is already there; an interrupted build resumes."""
-    from skeletons.procedural import procedural_items
-
     folder = Path(folder)
     if not (folder / "dataset_info.json").exists():
         options = {"count": clips, "activities": None, "duration_s": 10.0, "fps": 20.0}

@@ -3,8 +3,9 @@
 Output layout, used everywhere: (T_out, 22, 6) float32 per clip: accelerometer xyz in m/s^2, then
 gyroscope xyz in rad/s, per canonical joint, in the joint's sensor (body) frame, at times k / rate_hz.
 
-* Accelerometer: specific force ``a = R^T (p'' - g)`` with ``g = (0, -9.80665, 0)``; a sensor at rest
-  reads +9.80665 along world up. ``gravity=False`` gives linear acceleration ``R^T p''``.
+* Accelerometer: specific force ``a = R^T (p'' - g)`` with ``g = (0, -GRAVITY, 0)``; a sensor at rest
+  reads +GRAVITY (9.80665, :mod:`simulate.gravity`) along world up. ``gravity=False`` gives linear
+  acceleration ``R^T p''``.
 * Gyroscope: body-frame angular velocity ``w = vee(R^T R')``.
 
 ``R`` are the given global orientations (body -> world), or ones estimated from the positions
@@ -49,10 +50,8 @@ from skeletons.errors import InputError
 from skeletons.motion import Motion
 from skeletons.orientation import REST_FRAMES, joint_frames
 
+from .gravity import GRAVITY
 from .sensor import SensorModel
-
-#: Standard gravity, m/s^2 (3rd CGPM, 1901).
-GRAVITY = 9.80665
 
 _DENSE_MAX_FRAMES = 2048
 #: Clips per unit of work on the thread pool (and per child seed of the sensor model).

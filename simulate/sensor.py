@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-_G = 9.80665  # m/s^2 per g
+from .gravity import GRAVITY
 
 
 @dataclass(frozen=True)
@@ -82,15 +82,15 @@ class SensorModel:
         2.2e-5 rad/s^2/sqrt(Hz).
         """
         return cls(
-            acc_noise_density=230e-6 * _G,
+            acc_noise_density=230e-6 * GRAVITY,
             gyro_noise_density=math.radians(0.015),
-            acc_bias=50e-3 * _G,
+            acc_bias=50e-3 * GRAVITY,
             gyro_bias=math.radians(5.0),
             acc_bias_walk=8.6e-4,
             gyro_bias_walk=2.2e-5,
             acc_scale_error=0.005,
             gyro_scale_error=0.015,
-            acc_range=16.0 * _G,
+            acc_range=16.0 * GRAVITY,
             gyro_range=math.radians(2000.0),
             adc_bits=16,
         )

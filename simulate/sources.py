@@ -1,5 +1,8 @@
 """Where corpus clips come from: each source lists items; an item loads into one or more Motions.
 
+Sources: HumanML3D, BVH and AMASS files (:mod:`skeletons.readers`) and the procedural motion library
+(:mod:`skeletons.procedural`, :func:`procedural_items`). Every item loads through one picklable loader.
+
 Listing is cheap and deterministic (sorted paths), so a corpus run can be split into shards and resumed.
 """
 from __future__ import annotations
@@ -8,9 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from skeletons import InputError, Motion
 
 SOURCES = ("humanml3d", "bvh", "amass", "procedural")
+#: Share of procedural items that change from one activity to another (default activity list only).
+TRANSITION_SHARE = 0.08
 
 
 @dataclass(frozen=True)
@@ -76,3 +83,50 @@ def _relative_id(path: Path, root: Path) -> str:
     if root.is_file():
         return path.stem
     return path.relative_to(root).with_suffix("").as_posix()
+
+
+def activity_plan(count: int, seed: int, activities: list[str] | None = None) -> list[str]:
+    """Which activity each of ``count`` items shows: every listed activity in turn (a fresh shuffled
+    order each round, so all appear once ``count`` reaches their number), with about
+    :data:`TRANSITION_SHARE` transition clips mixed in when ``activities`` is None."""
+    from skeletons.procedural import ACTIVITIES
+
+    if activities is None:
+        pool = [a for a in ACTIVITIES if a != "transition"]
+        share = TRANSITION_SHARE
+    else:
+        unknown = sorted(set(activities) - set(ACTIVITIES))
+        if unknown:
+            raise InputError(None, f"unknown activities {', '.join(unknown)}; known: {', '.join(sorted(ACTIVITIES))}")
+        if not activities:
+            raise InputError(None, "the activity list is empty")
+        pool, share = list(dict.fromkeys(activities)), 0.0
+    if count < 0:
+        raise InputError(None, f"count must be non-negative, got {count}")
+    rng = np.random.default_rng([seed, 0x9E3779B9])
+    transitions = int(round(share * count))
+    order: list[str] = []
+    while len(order) < count - transitions:
+        order.extend(pool[i] for i in rng.permutation(len(pool)))
+    order = order[: count - transitions]
+    for position in sorted(rng.choice(count, size=transitions, replace=False)) if transitions else []:
+        order.insert(int(position), "transition")
+    return order
+
+
+def procedural_items(count: int, seed: int, activities: list[str] | None = None, duration_s: float = 10.0,
+                     fps: float = 20.0) -> list:
+    """``count`` :class:`Item` s with ids ``proc-000000``..., each loading one clip.
+
+    Item ``k`` shows ``activity_plan(...)[k]`` with its own seed derived from (``seed``, k), so a corpus
+    is reproducible and items are independent of each other.
+    """
+    from skeletons.procedural import generate
+
+    seeds = np.random.SeedSequence(seed).generate_state(max(count, 1), dtype=np.uint32)
+    items = []
+    for k, activity in enumerate(activity_plan(count, seed, activities)):
+        clip_seed = int(seeds[k])
+        items.append(Item(f"proc-{k:06d}", f"procedural/{activity}-{clip_seed}",
+                          _Loader(generate, activity, clip_seed, duration_s, fps), activity))
+    return items

@@ -5,7 +5,8 @@ body (Zhang et al., "UniMTS: Unified Pre-training for Motion Time Series", NeurI
 UniMTS checkpoint and the benchmark device placements index joints in this order.
 
 Rest-pose convention: metres, y up, the body facing +z, its left side towards +x (the SMPL / HumanML3D
-convention). A joint's global orientation maps the joint's body-fixed frame to the world frame.
+convention). A joint's global orientation maps the joint's body-fixed frame to the world frame. Gravity
+points along -y with magnitude :data:`GRAVITY`.
 """
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ JOINT_NAMES: tuple[str, ...] = (
     "right_collar", "right_shoulder", "right_elbow", "right_wrist",
 )
 NUM_JOINTS = len(JOINT_NAMES)
+
+#: Standard gravity, m/s^2 (3rd CGPM, 1901): the project's one value of g, pointing along -y in the world.
+GRAVITY = 9.80665
 
 #: Parent of each joint in the canonical order; -1 for the root (pelvis).
 PARENTS: tuple[int, ...] = (-1, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 12, 11, 14, 15, 16, 11, 18, 19, 20)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.ablation import VARIANTS, main, markdown
+from experiments.ablation import VARIANTS, main, markdown
 from pretrain.config import load_config, override
 
 

@@ -7,17 +7,16 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks.augment_reference import augment_per_sample_loop, gravity_reading_loop, rotate_per_sample_loop
+from experiments.speed.reference import augment_per_sample_loop, gravity_reading_loop, rotate_per_sample_loop
 from pretrain.augment import (
     AugmentConfig,
     Augmenter,
     crop_or_wrap,
     keep_random_joints,
     random_rotations,
-    remove_gravity,
     rotate_joints,
 )
-from simulate.physics import GRAVITY
+from simulate.gravity import GRAVITY, remove_gravity
 from skeletons.errors import InputError
 
 ONLY_ROTATION = {"rotation": True, "keep_joints": None}

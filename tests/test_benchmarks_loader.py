@@ -11,7 +11,8 @@ import pytest
 from benchmarks.custom import load_custom
 from benchmarks.loader import is_present, load_split, read_label_dictionary
 from benchmarks.prepare import prepare_split
-from benchmarks.registry import DATASETS, STANDARD_GRAVITY, Dataset, get_dataset
+from benchmarks.registry import DATASETS, Dataset, get_dataset
+from simulate.gravity import GRAVITY
 from skeletons.errors import InputError
 
 PAPER_DATASETS = [d for d in DATASETS if d.source == "released"]
@@ -130,9 +131,9 @@ def test_custom_layout_units_and_exact_channel_count(tmp_path):
     split = load_custom(*files, ["right_wrist", "3"], 20, acc_unit="g", gyro_unit="deg/s")
     assert split.dataset.joint_names == ["right_wrist", "left_ankle"] and split.dataset.classes == 2
     imu, mask = prepare_split(split)
-    np.testing.assert_allclose(imu[:, :, 21, 0], STANDARD_GRAVITY, rtol=1e-6)
+    np.testing.assert_allclose(imu[:, :, 21, 0], GRAVITY, rtol=1e-6)
     np.testing.assert_allclose(imu[:, :, 21, 3], np.pi / 2, rtol=1e-6)
-    np.testing.assert_allclose(imu[:, :, 3, 0], 2 * STANDARD_GRAVITY, rtol=1e-6)
+    np.testing.assert_allclose(imu[:, :, 3, 0], 2 * GRAVITY, rtol=1e-6)
     assert mask[:, :, [21, 3]].all() and mask.sum() == 3 * 200 * 12
     with pytest.raises(InputError, match="12 channels.*exactly 18") as caught:
         load_custom(*files, [21, 3, 5], 20)

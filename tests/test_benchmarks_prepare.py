@@ -6,7 +6,8 @@ import pytest
 from scipy.signal import resample_poly
 
 from benchmarks.prepare import prepare_windows, resampling_factors
-from benchmarks.registry import STANDARD_GRAVITY, Placement, get_dataset
+from benchmarks.registry import Placement, get_dataset
+from simulate.gravity import GRAVITY
 
 WRIST = Placement(joint=21, acc=(0, 3), gyro=(3, 6))
 
@@ -28,8 +29,8 @@ def test_resampling_factors():
 def test_one_g_in_g_becomes_standard_gravity_on_its_joint():
     x = np.zeros((2, 100, 6))
     x[:, :, 1] = 1.0  # +1 g along y
-    imu, mask = prepare_windows(x, [Placement(joint=9, acc=(0, 3), acc_scale=STANDARD_GRAVITY, gyro=(3, 6))], 50)
-    np.testing.assert_allclose(imu[:, :, 9, 1], STANDARD_GRAVITY, rtol=1e-6)
+    imu, mask = prepare_windows(x, [Placement(joint=9, acc=(0, 3), acc_scale=GRAVITY, gyro=(3, 6))], 50)
+    np.testing.assert_allclose(imu[:, :, 9, 1], GRAVITY, rtol=1e-6)
     assert not np.delete(imu, 9, axis=2).any() and not imu[:, :, 9, [0, 2, 3, 4, 5]].any()
     assert (mask[:, :, 9] == 1).all() and mask.sum() == 2 * 200 * 6
 
@@ -65,7 +66,7 @@ def test_short_series_wrap_from_the_start_and_count_as_data():
 def test_uci_har_window_length():
     x = np.ones((3, 128, 9))  # 2.56 s at 50 Hz -> floor(51.2) = 51 real samples, then tiled
     imu, _ = prepare_windows(x, get_dataset("UCIHAR").placements, 50)
-    np.testing.assert_allclose(imu[:, :, 9, :3], STANDARD_GRAVITY, rtol=1e-6)
+    np.testing.assert_allclose(imu[:, :, 9, :3], GRAVITY, rtol=1e-6)
 
 
 def test_accelerometer_only_devices_and_use_gyro():
@@ -90,7 +91,7 @@ def test_class_dependent_placement():
 
 def test_gravity_removal_leaves_linear_acceleration():
     x = np.zeros((1, 300, 6))
-    x[:, :, 2] = STANDARD_GRAVITY  # a device at rest
+    x[:, :, 2] = GRAVITY  # a device at rest
     x[:, :, 0] = np.sin(2 * np.pi * np.arange(300) / 50)  # plus 1 Hz shaking along x
     imu, _ = prepare_windows(x, [WRIST], 50, remove_gravity=True)
     assert np.abs(imu[0, :, 21, 2]).max() < 1e-6

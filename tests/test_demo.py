@@ -5,7 +5,7 @@ import json
 
 import yaml
 
-from benchmarks.demo import main
+from experiments.demo import main
 from pretrain.config import load_config
 
 

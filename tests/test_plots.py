@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.plots import magnitudes, peak_frequency, plot_accuracy_vs_k, plot_simulated_vs_real
+from experiments.plots import magnitudes, peak_frequency, plot_accuracy_vs_k, plot_simulated_vs_real
 
 
 def test_peak_frequency_finds_a_step_rhythm():

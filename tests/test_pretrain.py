@@ -12,8 +12,8 @@ import torch
 from pretrain.config import available, load_config, override
 from pretrain.data import EpochBatches
 from simulate.corpus import CorpusConfig, build_corpus
+from simulate.sources import procedural_items
 from skeletons import InputError
-from skeletons.procedural import procedural_items
 from tests.conftest import REPO
 
 TINY = ["--set", "model.imu_encoder.channels=[8, 16]", "--set", "model.imu_encoder.strides=[1, 2]",

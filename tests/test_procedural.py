@@ -4,9 +4,10 @@ import pickle
 import numpy as np
 import pytest
 
+from simulate.sources import activity_plan, procedural_items
 from skeletons import InputError, Motion
 from skeletons.body import JOINT_INDEX, bone_lengths
-from skeletons.procedural import ACTIVITIES, activity_plan, generate, procedural_items
+from skeletons.procedural import ACTIVITIES, generate
 from skeletons.procedural.grammar import Clip, describe_once, gerund, third_person
 
 J = JOINT_INDEX

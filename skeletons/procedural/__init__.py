@@ -12,10 +12,10 @@ the positions.
 Modules: :mod:`.body_params` (subjects), :mod:`.rig` (posing and IK), :mod:`.feet` and
 :mod:`.footwork` (ground contact), :mod:`.gait` (locomotion), :mod:`.postures`, :mod:`.upper_body`,
 :mod:`.sport`, :mod:`.jumps`, :mod:`.exercise`, :mod:`.daily`, :mod:`.transitions`, :mod:`.grammar`
-(descriptions), :mod:`.catalog` (the activity table), :mod:`.corpus_items` (items for ``python -m simulate``).
+(descriptions), :mod:`.catalog` (the activity table). Corpus items of the library for ``python -m simulate``
+are :func:`simulate.sources.procedural_items`.
 """
 from .catalog import ACTIVITIES, Activity
-from .corpus_items import activity_plan, procedural_items
 from .generate import generate
 
-__all__ = ["ACTIVITIES", "Activity", "activity_plan", "generate", "procedural_items"]
+__all__ = ["ACTIVITIES", "Activity", "generate"]

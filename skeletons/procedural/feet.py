@@ -224,7 +224,7 @@ def bouncing_height(t: np.ndarray, on: np.ndarray, off: np.ndarray, touchdown: n
 
     on/off: disjoint support windows (sorted); touchdown/takeoff: root height at each window's start and
     end; dip: extra lowering (m) in the middle of each window (a counter-movement). In flight the root
-    falls freely (-9.81 m/s^2). A short support (running, hopping) is a spring-mass bounce
+    falls freely (-GRAVITY). A short support (running, hopping) is a spring-mass bounce
     (:func:`_spring_stance`); a longer one absorbs the landing within LANDING_S, stands, then pushes
     off over PUSH_S (cubics joining the velocities). The height is C1; the acceleration may jump at
     landing as an impact does.

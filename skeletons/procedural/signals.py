@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-GRAVITY = 9.81  # m/s^2
+from skeletons.body import GRAVITY  # noqa: F401  (the generators' ballistic flight)
 
 
 def min_jerk(u) -> np.ndarray:

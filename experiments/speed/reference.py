@@ -1,6 +1,6 @@
 """Per-sample, per-joint loops doing what :class:`pretrain.augment.Augmenter` does on whole batches.
 
-They exist only to be timed beside the batched version (``python -m benchmarks.speed augment``) and to
+They exist only to be timed beside the batched version (``python -m experiments.speed augment``) and to
 check it (``tests/test_augment.py``), and are kept out of the library:
 
 * :func:`rotate_per_sample_loop` is the rotation augmentation written as UniMTS's training script writes it,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import yaml
 
-from benchmarks.speed_eval import bench_eval
+from experiments.speed.zero_shot_speed import bench_eval
 from pretrain.config import load_config
 
 

@@ -1,6 +1,6 @@
 """What moves zero-shot accuracy: pretraining variants, each scored on BasicMotions.
 
-    python -m benchmarks.ablation --output reports/ablation [--variants base,no-rotation] [--steps 600]
+    python -m experiments.ablation --output reports/ablation [--variants base,no-rotation] [--steps 600]
 
 Every variant builds (or reuses) a procedural corpus, pretrains ``cpu-small`` with some settings changed,
 and evaluates zero-shot on BasicMotions. Settings are chosen on the **train** split (40 series that no
@@ -104,7 +104,7 @@ def markdown(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.ablation", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.ablation", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=Path("reports/ablation"))
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, from {', '.join(VARIANTS)}")
     parser.add_argument("--steps", type=int, default=600, help="optimizer steps of the base variant")

@@ -1,6 +1,6 @@
 """``make demo``: the whole method on real data, offline, in minutes on a laptop CPU.
 
-    python -m benchmarks.demo [--output reports/demo] [--corpus data/corpus/procedural] [--model runs/cpu-small]
+    python -m experiments.demo [--output reports/demo] [--corpus data/corpus/procedural] [--model runs/cpu-small]
 
 1. builds the procedural corpus (simulated IMU of 60 activities with varied descriptions);
 2. pretrains the ``cpu-small`` config on it (resuming an interrupted run; a finished one is reused);
@@ -65,9 +65,9 @@ def simulated_vs_real(rate_hz: float = 20.0, seed: int = 0) -> dict[str, tuple[n
     from benchmarks.loader import load_split
     from benchmarks.prepare import prepare_split
     from benchmarks.registry import BASIC_MOTIONS
-    from pretrain.augment import remove_gravity
     from simulate.corpus import CorpusConfig, simulate_motions
-    from skeletons.procedural import procedural_items
+    from simulate.gravity import remove_gravity
+    from simulate.sources import procedural_items
 
     split = load_split(BASIC_MOTIONS, ".", "train")
     imu, _ = prepare_split(split)
@@ -123,7 +123,7 @@ def summary_markdown(summary: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=Path("reports/demo"))
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus/procedural"))
     parser.add_argument("--clips", type=int, default=2000, help="procedural clips when the corpus is built")
@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(args: argparse.Namespace) -> dict:
     from benchmarks.loader import load_split
-    from benchmarks.plots import peak_frequency, plot_accuracy_vs_k, plot_simulated_vs_real
     from benchmarks.registry import BASIC_MOTIONS
+    from experiments.plots import peak_frequency, plot_accuracy_vs_k, plot_simulated_vs_real
     from pretrain import load_model
     from simulate.corpus import load_corpus, procedural_corpus
     from zero_shot.evaluate import evaluate_split

@@ -3,7 +3,7 @@
 ``bench_eval()`` times the zero-shot path on BasicMotions' 40 test series (the one benchmark that ships
 offline) with a randomly initialised model built from a pretraining config (``cpu-small`` by default:
 the weights do not change the cost). The class text embeddings are computed once per dataset and timed
-apart. Meant for ``python -m benchmarks.speed eval``; it prints one line and returns the figures.
+apart. Meant for ``python -m experiments.speed eval``; it prints one line and returns the figures.
 """
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ import time
 
 import torch
 
+from benchmarks.loader import load_split
+from benchmarks.prepare import prepare_split
+from benchmarks.registry import BASIC_MOTIONS
 from pretrain.config import load_config
 from pretrain.model import MotionTextModel
 from zero_shot.evaluate import zero_shot_scores
 from zero_shot.prompts import class_text_embeddings
 
-from .loader import load_split
-from .prepare import prepare_split
-from .registry import BASIC_MOTIONS
-from .speed import _best
+from .timing import best_of
 
 
 def bench_eval(config: str = "cpu-small", repeats: int = 3, batch_size: int = 256) -> dict:
@@ -39,8 +39,8 @@ def bench_eval(config: str = "cpu-small", repeats: int = 3, batch_size: int = 25
         imu, mask = prepare()
         zero_shot_scores(model, imu, mask, classes, batch_size)
 
-    prepare_s = _best(prepare, repeats)
-    total_s = _best(whole, repeats)
+    prepare_s = best_of(prepare, repeats)
+    total_s = best_of(whole, repeats)
     series = len(split.x)
     figures = {"config": config, "dataset": "BasicMotions", "series": series, "threads": torch.get_num_threads(),
                "repeats": repeats, "series_per_s": series / total_s, "total_s": total_s, "prepare_s": prepare_s,

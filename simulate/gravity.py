@@ -1,0 +1,101 @@
+"""Gravity: the one value of standard gravity, and its removal from accelerometer readings.
+
+``GRAVITY`` (m/s^2) is the magnitude of ``g = (0, -GRAVITY, 0)`` in the canonical world (y up), the value
+:mod:`simulate.physics` simulates with; a sensor at rest reads ``+GRAVITY`` along world up. It is defined
+once, in :mod:`skeletons.body` (the procedural motion library needs it for ballistic flight, and
+``skeletons`` sits below ``simulate``), and given to the layers above from here.
+
+:func:`remove_gravity` turns specific force into linear acceleration on batches (B, T, J, C) of IMU
+windows: pretraining augmentation and the preparation of real benchmark data both call it.
+"""
+from __future__ import annotations
+
+import torch
+
+from skeletons.body import GRAVITY
+from skeletons.errors import InputError
+
+__all__ = ["GRAVITY", "checked_batch", "remove_gravity"]
+
+
+def checked_batch(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """The mask as a float tensor in x's dtype (all ones when None), after checking shapes."""
+    if x.ndim != 4 or x.shape[-1] not in (3, 6):
+        raise InputError(None, f"IMU batches must have shape (B, T, J, 6) or (B, T, J, 3), got {tuple(x.shape)}")
+    if mask is None:
+        return torch.ones_like(x)
+    if mask.shape != x.shape:
+        raise InputError(None, f"the mask must have the shape of the data {tuple(x.shape)}, got {tuple(mask.shape)}")
+    return mask.to(device=x.device, dtype=x.dtype)
+
+
+def remove_gravity(x: torch.Tensor, mask: torch.Tensor | None = None, rate_hz: float = 20.0) -> torch.Tensor:
+    """``x`` with the gravity reading subtracted from the accelerometer: specific force -> linear acceleration.
+
+    The accelerometer reads ``f_t = R_t^T (a_t - g)`` (:mod:`simulate.physics`), so the part to remove is
+    ``R_t^T (-g)``, gravity seen in the moving sensor frame. With a gyroscope (C = 6) it is estimated
+    without knowing ``R_t``:
+
+    * the gyroscope gives the sensor's rotation relative to the first sample, ``Q_t = R_0^T R_t``, as the
+      ordered product of the steps ``exp([w dt]x)`` (w: mean of the rates at both ends of a step);
+    * in the first sample's frame the readings are ``Q_t f_t = R_0^T (a_t - g)``, whose mean over the
+      window is ``R_0^T (-g)`` up to ``R_0^T mean(a) = R_0^T (v_end - v_start) / duration``;
+    * rotating that estimate back, ``Q_t^T R_0^T (-g)``, gives gravity in the sensor frame at each t.
+
+    The error is the mean linear acceleration over the window (change of velocity over its duration,
+    about 0.1 m/s^2 for a 10 s walk whose end speed differs from its start speed by 1 m/s) plus gyroscope
+    integration drift; a sensor at rest, or one that only rotates about a fixed point, becomes zero. Without
+    a gyroscope (C = 3) the estimate is the plain mean of ``f_t`` over the window, exact only while the
+    sensor's orientation stays constant. Means run over the time steps the mask marks as existing; steps it
+    excludes read zero afterwards.
+
+    Remove gravity before wrap padding, as :class:`pretrain.augment.Augmenter` does: at the seams of a tiled window the
+    orientation jumps back to the clip's start, which the gyroscope does not see (on a real 8.5 s
+    HumanML3D clip wrapped to 10 s, the mean error grows from 0.2 to 1.2 m/s^2).
+    """
+    mask = checked_batch(x, mask)
+    valid = mask[..., :3].amax(-1, keepdim=True).gt(0).to(x.dtype)  # (B, T, J, 1)
+    acceleration = x[..., :3]
+    if x.shape[-1] == 6:
+        to_first = _rotation_to_first_sample(x[..., 3:6], 1.0 / rate_hz)  # (B, T, J, 3, 3)
+        in_first = (to_first @ acceleration.unsqueeze(-1)).squeeze(-1)
+        gravity_first = _masked_time_mean(in_first, valid)  # (B, 1, J, 3)
+        gravity = (to_first.transpose(-1, -2) @ gravity_first.unsqueeze(-1)).squeeze(-1)
+    else:
+        gravity = _masked_time_mean(acceleration, valid)
+    return torch.cat(((acceleration - gravity) * valid, x[..., 3:]), dim=-1)
+
+
+def _masked_time_mean(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Mean over axis 1 of (B, T, J, 3) values, weighted by (B, T, J, 1) weights."""
+    return (values * weights).sum(1, keepdim=True) / weights.sum(1, keepdim=True).clamp_min(1.0)
+
+
+def _rotation_to_first_sample(rate: torch.Tensor, dt: float) -> torch.Tensor:
+    """``Q_t = R_0^T R_t`` (B, T, J, 3, 3) from body-frame angular rates (B, T, J, 3) sampled every dt.
+
+    ``R' = R [w]x`` for body-frame rates, so ``Q_t`` is the ordered product of the per-step rotations
+    ``exp([w dt]x)``. The product runs as a parallel prefix scan (Hillis & Steele, 1986): log2(T) batched
+    matrix products, no loop over time steps.
+    """
+    steps = _rotation_exp(0.5 * (rate[:, :-1] + rate[:, 1:]) * dt)  # (B, T - 1, J, 3, 3)
+    identity = torch.eye(3, dtype=rate.dtype, device=rate.device).expand(rate.shape[0], 1, rate.shape[2], 3, 3)
+    product = torch.cat((identity, steps), dim=1)
+    shift = 1
+    while shift < product.shape[1]:
+        product = torch.cat((product[:, :shift], product[:, :-shift] @ product[:, shift:]), dim=1)
+        shift *= 2
+    return product
+
+
+def _rotation_exp(rotation_vector: torch.Tensor) -> torch.Tensor:
+    """Rodrigues' formula: rotation matrices (..., 3, 3) from rotation vectors (..., 3)."""
+    angle = rotation_vector.norm(dim=-1)[..., None, None]
+    x, y, z = rotation_vector.unbind(-1)
+    zero = torch.zeros_like(x)
+    skew = torch.stack((zero, -z, y, z, zero, -x, -y, x, zero), dim=-1).unflatten(-1, (3, 3))
+    # sin(a) / a and (1 - cos(a)) / a^2 = (sin(a/2) / (a/2))^2 / 2, both finite at a = 0.
+    first = torch.sinc(angle / torch.pi)
+    second = 0.5 * torch.sinc(angle / (2 * torch.pi)) ** 2
+    identity = torch.eye(3, dtype=rotation_vector.dtype, device=rotation_vector.device)
+    return identity + first * skew + second * (skew @ skew)

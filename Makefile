@@ -32,7 +32,7 @@ simulate: $(STAMP)
 $(CORPUS)/dataset_info.json: | $(STAMP)
 	$(MAKE) simulate
 
-# The default model: configs/pretrain/cpu-small.yaml on the default corpus; resumes an interrupted run.
+# The default model: pretrain/configs/cpu-small.yaml on the default corpus; resumes an interrupted run.
 PRETRAIN_CONFIG ?= cpu-small
 MODEL           ?= runs/$(PRETRAIN_CONFIG)
 PRETRAIN_FLAGS  ?=
@@ -43,7 +43,7 @@ pretrain: $(STAMP) $(CORPUS)/dataset_info.json
 DATA_ROOT ?= data/benchmarks
 REPORTS   ?= reports
 eval-zeroshot: $(STAMP)
-	$(PY) -m zero_shot --checkpoint $(MODEL) --benchmarks all --data-root $(DATA_ROOT) \
+	$(PY) -m zero_shot --model $(MODEL) --benchmarks all --data-root $(DATA_ROOT) \
 	    --output $(REPORTS)/zeroshot/results.json --report $(REPORTS)/zeroshot/report.md
 
 # The main job on the offline default: corpus -> pretrain cpu-small -> BasicMotions zero-shot and few-shot.

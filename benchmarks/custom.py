@@ -15,6 +15,7 @@ import numpy as np
 
 from simulate.gravity import GRAVITY
 from skeletons import JOINT_NAMES, NUM_JOINTS
+from skeletons.arguments import add_hidden_alias, comma_list, flatten
 from skeletons.errors import InputError
 
 from .loader import BenchmarkSplit, load_npy, read_label_dictionary, validate_split
@@ -74,7 +75,8 @@ def load_custom(x_path: str | os.PathLike, y_path: str | os.PathLike, labels_pat
 
 def add_custom_data_arguments(parser, *, with_test: bool = False):
     """The custom-data flags shared by ``python -m zero_shot`` and ``python -m finetune``, as an argument
-    group of ``parser`` (an ``argparse.ArgumentParser``); ``with_test`` adds ``--custom-test-x/-y``."""
+    group of ``parser`` (an ``argparse.ArgumentParser``); ``with_test`` adds ``--custom-test-x/-y``.
+    ``--rate`` and ``--gravity`` are the old spellings of ``--input-rate`` and ``--input-gravity``."""
     custom = parser.add_argument_group("custom data (X: series x time x 6 per joint: acc xyz, gyro xyz)")
     role = "training " if with_test else ""
     custom.add_argument("--custom-x", help=f"{role}X.npy (N, T, 6 x joints), or 3 x joints with --no-gyro")
@@ -83,17 +85,26 @@ def add_custom_data_arguments(parser, *, with_test: bool = False):
         custom.add_argument("--custom-test-x", help="test X.npy, laid out as --custom-x")
         custom.add_argument("--custom-test-y", help="test y.npy (N,) class ids")
     custom.add_argument("--labels", help='labels.json: {"label_dictionary": {"0": ["walking", ...]}} or {"0": [...]}')
-    custom.add_argument("--joints", nargs="+", help="joint of each channel block: index 0-21 or name (right_wrist)")
-    custom.add_argument("--rate", type=float, help="sample rate of X in Hz")
+    custom.add_argument("--joints", type=comma_list(), nargs="+",
+                        help="joint of each channel block, comma-separated: index 0-21 or name (right_wrist)")
+    custom.add_argument("--input-rate", type=float, help="sample rate of X in Hz")
+    add_hidden_alias(custom, "--rate", "input_rate", type=float)
     custom.add_argument("--acc-unit", choices=list(ACC_UNITS), default="m/s2", help="accelerometer unit (default m/s2)")
     custom.add_argument("--gyro-unit", choices=list(GYRO_UNITS), default="rad/s", help="gyroscope unit (default rad/s)")
     custom.add_argument("--no-gyro", action="store_true", help="X holds accelerometers only")
-    custom.add_argument("--gravity", choices=("included", "removed"), default="included",
+    custom.add_argument("--input-gravity", choices=("included", "removed"), default="included",
                         help="whether X's accelerometer includes gravity (default included)")
+    add_hidden_alias(custom, "--gravity", "input_gravity", choices=("included", "removed"))
     return custom
 
 
 def custom_options(args) -> dict:
     """The keyword arguments of :func:`load_custom` that the flags of :func:`add_custom_data_arguments` give."""
     return {"acc_unit": args.acc_unit, "gyro_unit": args.gyro_unit, "gyro": not args.no_gyro,
-            "gravity": args.gravity}
+            "gravity": args.input_gravity}
+
+
+def custom_split(args, x_path, y_path) -> BenchmarkSplit:
+    """The custom split at ``x_path`` / ``y_path`` described by the flags of :func:`add_custom_data_arguments`
+    (``--joints`` as one comma list or, the old way, as several values)."""
+    return load_custom(x_path, y_path, args.labels, flatten(args.joints), args.input_rate, **custom_options(args))

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.markdown import markdown_table
+from skeletons.arguments import comma_list
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 
@@ -60,22 +62,18 @@ VARIANTS: dict[str, Variant] = {
 
 def run_variant(name: str, variant: Variant, output: Path, steps: int, corpora: Path) -> dict:
     """Pretrain (resuming) and score one variant; its result row."""
-    from benchmarks.loader import load_split
     from benchmarks.registry import BASIC_MOTIONS
     from pretrain import load_model
     from pretrain.config import load_config, override
     from pretrain.train import train
     from simulate.corpus import procedural_corpus
-    from zero_shot.evaluate import evaluate_split
-    from zero_shot.prompts import TEMPLATES
+    from zero_shot import TEMPLATES, run_zero_shot
 
     name_suffix = "" if variant.sensor == "consumer" else f"-{variant.sensor}"
     corpus = procedural_corpus(corpora / f"procedural-{variant.clips}-seed0{name_suffix}", variant.clips,
                                sensor=variant.sensor)
-    config = load_config("cpu-small")
     length = f"train.max_steps={max(1, round(steps * variant.steps_factor))}"
-    for assignment in (*BASE_OVERRIDES, *variant.overrides, length):
-        config = override(config, assignment)
+    config = override(load_config("cpu-small"), *BASE_OVERRIDES, *variant.overrides, length)
     # Variants that change only the evaluation share the base model.
     corpus_and_length = (variant.clips, variant.sensor, variant.steps_factor)
     shares_base = not variant.overrides and corpus_and_length == (2000, "consumer", 1)
@@ -86,32 +84,31 @@ def run_variant(name: str, variant: Variant, output: Path, steps: int, corpora: 
     seconds = time.perf_counter() - start
     model = load_model(model_dir)
     row = {"variant": name, "description": variant.description, "clips": variant.clips, "sensor": variant.sensor,
-           "steps": config["train"]["max_steps"], "overrides": list(variant.overrides), "pretrain_s": seconds}
+           "steps": config.train.max_steps, "overrides": list(variant.overrides), "pretrain_s": seconds}
     for split in ("train", "test"):
-        result = evaluate_split(model, load_split(BASIC_MOTIONS, ".", split), templates=variant.templates or TEMPLATES)
-        row[split] = {key: result.metrics[key] for key in ("acc", "f1", "r@2", "mrr")}
+        metrics = run_zero_shot(model, [BASIC_MOTIONS], split=split,
+                                templates=variant.templates or TEMPLATES)["results"][BASIC_MOTIONS.name]
+        row[split] = {key: metrics[key] for key in ("acc", "f1", "r@2", "mrr")}
     return row
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| variant | what changes | clips | steps | train acc | test acc | test F1 | test R@2 |",
-             "|---|---|---|---|---|---|---|---|"]
-    for row in rows:
-        lines.append(f"| {row['variant']} | {row['description']} | {row['clips']} | {row['steps']} | "
-                     f"{row['train']['acc']:.3f} | {row['test']['acc']:.3f} | {row['test']['f1']:.3f} | "
-                     f"{row['test']['r@2']:.3f} |")
-    return "\n".join(lines) + "\n"
+    header = ["variant", "what changes", "clips", "steps", "train acc", "test acc", "test F1", "test R@2"]
+    cells = [[row["variant"], row["description"], row["clips"], row["steps"], f"{row['train']['acc']:.3f}",
+              f"{row['test']['acc']:.3f}", f"{row['test']['f1']:.3f}", f"{row['test']['r@2']:.3f}"] for row in rows]
+    return "\n".join(markdown_table(header, cells)) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m experiments.ablation", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=Path("reports/ablation"))
-    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, from {', '.join(VARIANTS)}")
+    parser.add_argument("--variants", type=comma_list(), default=list(VARIANTS),
+                        help=f"comma-separated, from {', '.join(VARIANTS)}")
     parser.add_argument("--steps", type=int, default=600, help="optimizer steps of the base variant")
     parser.add_argument("--corpora", type=Path, default=Path("data/corpus"), help="where corpora are built")
     args = parser.parse_args(argv)
     with exit_on_bad_input():
-        names = [name.strip() for name in args.variants.split(",") if name.strip()]
+        names = args.variants
         unknown = sorted(set(names) - set(VARIANTS))
         if unknown:
             raise InputError(None, f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")

@@ -1,6 +1,7 @@
 """``make demo``: the whole method on real data, offline, in minutes on a laptop CPU.
 
     python -m experiments.demo [--output reports/demo] [--corpus data/corpus/procedural] [--model runs/cpu-small]
+        [--k 1,5] [--modes full,random,minirocket] [--seeds 2]
 
 1. builds the procedural corpus (simulated IMU of 60 activities with varied descriptions);
 2. pretrains the ``cpu-small`` config on it (resuming an interrupted run; a finished one is reused);
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.markdown import markdown_table
+from skeletons.arguments import add_model_argument, comma_list, flatten, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import exit_on_bad_input
 
@@ -50,7 +53,7 @@ def pretrain_once(corpus: Path, model_dir: Path, config_name: str) -> dict:
     saved = model_dir / "config.json"
     if (model_dir / "model.safetensors").exists() and saved.exists():
         trained = json.loads(saved.read_text()).get("trained", {})
-        if trained.get("steps") == config["train"]["max_steps"] and trained.get("config") == config["name"]:
+        if trained.get("steps") == config.train.max_steps and trained.get("config") == config.name:
             return trained
     train(config, corpus, model_dir, resume=True)
     return json.loads(saved.read_text())["trained"]
@@ -83,8 +86,8 @@ def simulated_vs_real(rate_hz: float = 20.0, seed: int = 0) -> dict[str, tuple[n
     return pairs
 
 
-def few_shot(model_dir: Path, ks: list[int], modes: list[str], seeds: int, epochs: int) -> dict:
-    """Fine-tuning on BasicMotions (:mod:`finetune`), by k: the first mode's (the pretrained model's)
+def few_shot(model_dir: Path, ks: list[int], modes: list[str], seeds: int | list[int], epochs: int) -> dict:
+    """Fine-tuning on BasicMotions (:mod:`finetune`), by integer k: the first mode's (the pretrained model's)
     ``acc_mean``, ``acc_std``, ``f1_mean``, ``f1_std``, and every mode's under ``by_mode``."""
     from benchmarks.registry import BASIC_MOTIONS
     from finetune import run_finetune
@@ -92,7 +95,7 @@ def few_shot(model_dir: Path, ks: list[int], modes: list[str], seeds: int, epoch
     results = run_finetune(model_dir, BASIC_MOTIONS, ks=ks, modes=modes, seeds=seeds, epochs=epochs,
                            progress=True)["results"]
     by_k = {}
-    for k in (f"k={k}" for k in ks):
+    for k in ks:
         by_mode = {mode: results[mode][k] for mode in modes}
         headline = {key: by_mode[modes[0]][key] for key in ("acc_mean", "acc_std", "f1_mean", "f1_std")}
         by_k[k] = {**headline, "mode": modes[0], "by_mode": by_mode}
@@ -101,24 +104,21 @@ def few_shot(model_dir: Path, ks: list[int], modes: list[str], seeds: int, epoch
 
 def summary_markdown(summary: dict) -> str:
     zero = summary["zero_shot"]["basicmotions"]
+    few = summary["few_shot"]["basicmotions"]
+    modes = list(next(iter(few.values()))["by_mode"])
+    few_rows = [[k, *(f"{entry['by_mode'][m]['acc_mean']:.3f} ± {entry['by_mode'][m]['acc_std']:.3f}" for m in modes)]
+                for k, entry in few.items()]
+    timings = summary["timings"]
     lines = ["# Demo: UniMTS-style pretraining on simulated motion, evaluated on real BasicMotions", "",
              f"Model `{summary['model']}` ({summary['pretrain']['steps']} steps of `{summary['pretrain']['config']}` "
              f"on {summary['corpus']['clips']} procedural clips). Chance is 0.25.", "",
              "## Zero-shot (test split, 40 series)", "",
-             "| acc | macro F1 | R@2 | MRR |", "|---|---|---|---|",
-             f"| {zero['acc']:.3f} | {zero['f1']:.3f} | {zero['r@2']:.3f} | {zero['mrr']:.3f} |", "",
-             "## Few-shot (test accuracy, mean ± std over seeds)", ""]
-    few = summary["few_shot"]["basicmotions"]
-    modes = list(next(iter(few.values()))["by_mode"])
-    lines += ["| k | " + " | ".join(MODE_NAMES.get(mode, mode) for mode in modes) + " |",
-              "|---" * (len(modes) + 1) + "|"]
-    for k, entry in few.items():
-        cells = [f"{entry['by_mode'][m]['acc_mean']:.3f} ± {entry['by_mode'][m]['acc_std']:.3f}" for m in modes]
-        lines.append(f"| {k.split('=')[1]} | " + " | ".join(cells) + " |")
-    lines += ["", "## Timings (s)", "", "| " + " | ".join(summary["timings"]) + " |",
-              "|---" * len(summary["timings"]) + "|",
-              "| " + " | ".join(str(v) for v in summary["timings"].values()) + " |", "",
-              "## Plots", ""] + [f"![{name}]({file})" for name, file in summary["plots"].items()]
+             *markdown_table(["acc", "macro F1", "R@2", "MRR"],
+                             [[f"{zero[key]:.3f}" for key in ("acc", "f1", "r@2", "mrr")]]), "",
+             "## Few-shot (test accuracy, mean ± std over seeds)", "",
+             *markdown_table(["k", *(MODE_NAMES.get(mode, mode) for mode in modes)], few_rows), "",
+             "## Timings (s)", "", *markdown_table(list(timings), [list(timings.values())]), "",
+             "## Plots", ""] + [f"![{name}]({file})" for name, file in summary["plots"].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -127,24 +127,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=Path("reports/demo"))
     parser.add_argument("--corpus", type=Path, default=Path("data/corpus/procedural"))
     parser.add_argument("--clips", type=int, default=2000, help="procedural clips when the corpus is built")
-    parser.add_argument("--model", type=Path, default=Path("runs/cpu-small"))
-    parser.add_argument("--config", default="cpu-small")
-    parser.add_argument("--k", type=int, nargs="+", default=[1, 5])
-    parser.add_argument("--modes", default="full,random,minirocket")
-    parser.add_argument("--seeds", type=int, default=2)
+    add_model_argument(parser, required=False, default="runs/cpu-small",
+                       help="model folder: reused when finished, else pretrained (default runs/cpu-small)")
+    parser.add_argument("--config", default="cpu-small", help="pretraining config, name or YAML path")
+    parser.add_argument("--k", type=comma_list(int), nargs="+", default=[[1, 5]],
+                        help="labelled series per class, comma-separated (default 1,5)")
+    parser.add_argument("--modes", type=comma_list(), default=["full", "random", "minirocket"],
+                        help="fine-tuning modes, comma-separated (default full,random,minirocket)")
+    parser.add_argument("--seeds", type=seeds, default=2, help="a count (default 2) or comma-separated seeds")
     parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args(argv)
+    args.model, args.k = Path(args.model), flatten(args.k)
     with exit_on_bad_input():
         run(args)
 
 
 def run(args: argparse.Namespace) -> dict:
-    from benchmarks.loader import load_split
     from benchmarks.registry import BASIC_MOTIONS
     from experiments.plots import peak_frequency, plot_accuracy_vs_k, plot_simulated_vs_real
-    from pretrain import load_model
     from simulate.corpus import load_corpus, procedural_corpus
-    from zero_shot.evaluate import evaluate_split
+    from zero_shot import run_zero_shot
     from zero_shot.report import plot_confusion
 
     timings: dict[str, float] = {}
@@ -154,22 +156,23 @@ def run(args: argparse.Namespace) -> dict:
     with timed(timings, "pretrain"):
         trained = pretrain_once(corpus, args.model, args.config)
     with timed(timings, "zero_shot"):
-        model = load_model(args.model)
-        zero = evaluate_split(model, load_split(BASIC_MOTIONS, ".", "test"))
-        plot_confusion(args.output / "confusion_zero_shot.png", zero.confusion, zero.class_names,
+        zero = run_zero_shot(args.model, [BASIC_MOTIONS])
+        name = BASIC_MOTIONS.name
+        classes = zero["datasets"][name]["classes"]
+        plot_confusion(args.output / "confusion_zero_shot.png", np.asarray(zero["confusion"][name]), classes,
                        "BasicMotions zero-shot (test)")
     with timed(timings, "few_shot"):
-        few = few_shot(args.model, args.k, args.modes.split(","), args.seeds, args.epochs)
+        few = few_shot(args.model, args.k, args.modes, args.seeds, args.epochs)
     with timed(timings, "plots"):
         pairs = simulated_vs_real()
         plot_simulated_vs_real(args.output / "simulated_vs_real.png", pairs)
-        curves = {MODE_NAMES.get(mode, mode): [(int(k.split("=")[1]), entry["by_mode"][mode]["acc_mean"],
+        curves = {MODE_NAMES.get(mode, mode): [(k, entry["by_mode"][mode]["acc_mean"],
                                                 entry["by_mode"][mode]["acc_std"]) for k, entry in few.items()]
                   for mode in next(iter(few.values()))["by_mode"]}
-        plot_accuracy_vs_k(args.output / "accuracy_vs_k.png", curves, zero.metrics["acc"], 1 / len(zero.class_names))
+        plot_accuracy_vs_k(args.output / "accuracy_vs_k.png", curves, zero["results"][name]["acc"], 1 / len(classes))
     timings["total_s"] = round(sum(timings.values()), 1)
     summary = {
-        "zero_shot": {"basicmotions": zero.metrics},
+        "zero_shot": {"basicmotions": zero["results"][name]},
         "few_shot": {"basicmotions": few},
         "timings": timings,
         "model": str(args.model),

@@ -1,25 +1,26 @@
 """Few-shot and full-shot fine-tuning of a pretrained motion model, beside from-scratch and classical baselines.
 
-    python -m finetune --checkpoint runs/cpu-small --benchmark basicmotions --k 1 5 --full \\
-        --mode full,probe,random,minirocket --seeds 3 --output reports/finetune/basicmotions.json
-    python -m finetune --checkpoint runs/cpu-small --custom-x X_train.npy --custom-y y_train.npy \\
+    python -m finetune --model runs/cpu-small --benchmarks basicmotions --k 1,5 --full \\
+        --modes full,probe,random,minirocket --seeds 3 --output reports/finetune/basicmotions.json
+    python -m finetune --model runs/cpu-small --custom-x X_train.npy --custom-y y_train.npy \\
         --custom-test-x X_test.npy --custom-test-y y_test.npy --labels labels.json --joints right_wrist \\
-        --rate 50 --acc-unit g --output custom.json
+        --input-rate 50 --acc-unit g --output custom.json
 
 Each run of a mode (full: encoder and head train; probe: frozen encoder, head only; random: the same network
 from a random initialisation; minirocket: MiniRocket features and a ridge classifier) sees k training series
-per class (``--k``, default 1 2 3 5 10; ``--k`` with no value runs none) or, with ``--full``, the whole
-training split, and is scored on the whole test split. ``--seeds S`` runs seeds 0..S-1: each draws its own
-shots and initialisation, shared by all modes. Training (:mod:`finetune.train`): AdamW, batches of 8, 20
-epochs and at least 50 steps, head rate 1e-3, encoder rate 1e-4, the encoder's batch-norm statistics kept
-in full mode; when every class has 5 or more shots a stratified fifth is held out and the best epoch on it
-is kept; ``--rotation`` adds random sensor rotations. The JSON ``--output`` holds ``results[mode]["k=<k>" or
-"full"]`` (acc / f1 mean and sample std over seeds as fractions in [0, 1], shots per class, classes with
-fewer than k training series, and every seed's metrics), the zero-shot accuracy of the checkpoint on the
-same test windows, the settings, and under ``selection`` the training-split indices of every run; a
-markdown table of the modes side by side is written beside it (``FILE.md``). Bad input - a missing file or
-checkpoint, an unknown benchmark, mode or head, k < 1 - prints one line ``error: <file>: <problem>`` on
-stderr, exits with code 2 and writes nothing.
+per class (``--k``, a comma list, default 1,2,3,5,10; ``--k`` with no value runs none) or, with ``--full``,
+the whole training split, and is scored on the whole test split. ``--seeds S`` runs seeds 0..S-1 (``--seeds
+0,4`` runs those): each draws its own shots and initialisation, shared by all modes. Training
+(:mod:`finetune.train`): AdamW, batches of 8, 20 epochs and at least 50 steps, head rate 1e-3, encoder rate
+1e-4, the encoder's batch-norm statistics kept in full mode; when every class has 5 or more shots a stratified
+fifth is held out and the best epoch on it is kept; ``--rotation`` adds random sensor rotations. The JSON
+``--output`` holds ``results[mode]["<k>" or "full"]`` (acc / f1 mean and sample std over seeds as fractions in
+[0, 1], shots per class, classes with fewer than k training series, and every seed's metrics), the zero-shot
+accuracy of the model on the same test windows, the settings, and under ``selection`` the training-split
+indices of every run; a markdown table of the modes side by side is written beside it (``FILE.md``); with
+several ``--benchmarks`` each gets its own pair, ``FILE-<benchmark>.json`` and ``.md``. Bad input - a missing
+file or model folder, an unknown benchmark, mode or head, k < 1 - prints one line ``error: <file>: <problem>``
+on stderr, exits with code 2 and writes nothing.
 """
 from __future__ import annotations
 
@@ -30,8 +31,10 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.custom import add_custom_data_arguments, custom_options, load_custom
+from benchmarks.custom import add_custom_data_arguments, custom_split
 from benchmarks.loader import BenchmarkSplit
+from benchmarks.registry import get_dataset
+from skeletons.arguments import add_hidden_alias, add_model_argument, comma_list, flatten, require, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 
@@ -46,16 +49,20 @@ _DEFAULTS = TrainSettings()
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m finetune", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True, help="model folder (model.safetensors + config.json)")
-    parser.add_argument("--benchmark", help="dataset name or folder (any case), e.g. basicmotions or UCIHAR")
+    add_model_argument(parser)
+    parser.add_argument("--benchmarks", type=comma_list(), nargs="+",
+                        help="comma-separated dataset names or folders (any case), e.g. basicmotions,UCIHAR")
+    add_hidden_alias(parser, "--benchmark", "benchmarks", type=comma_list(), nargs="+")
     parser.add_argument("--data-root", default=DEFAULT_DATA_ROOT,
                         help=f"folder holding the released datasets (default {DEFAULT_DATA_ROOT})")
-    parser.add_argument("--k", type=int, nargs="*", default=list(PAPER_KS),
-                        help="training series per class (default 1 2 3 5 10)")
+    parser.add_argument("--k", type=comma_list(int), nargs="*", default=[list(PAPER_KS)],
+                        help="training series per class, comma-separated (default 1,2,3,5,10)")
     parser.add_argument("--full", action="store_true", help="also train on the whole training split")
-    parser.add_argument("--mode", default=",".join(MODES),
+    parser.add_argument("--modes", type=comma_list(), default=list(MODES),
                         help=f"comma-separated modes among {', '.join(MODES)} (default: all)")
-    parser.add_argument("--seeds", type=int, default=3, help="number of seeds, run as 0..S-1 (default 3)")
+    add_hidden_alias(parser, "--mode", "modes", type=comma_list())
+    parser.add_argument("--seeds", type=seeds, default=3,
+                        help="a count S (seeds 0..S-1) or comma-separated seeds, e.g. 0,4 (default 3)")
     parser.add_argument("--epochs", type=int, default=_DEFAULTS.epochs,
                         help=f"training epochs, at most with early stopping (default {_DEFAULTS.epochs})")
     parser.add_argument("--head", choices=HEADS, default="text",
@@ -86,13 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _custom_splits(args: argparse.Namespace) -> tuple[BenchmarkSplit, BenchmarkSplit]:
     needed = {"--custom-y": args.custom_y, "--custom-test-x": args.custom_test_x,
               "--custom-test-y": args.custom_test_y, "--labels": args.labels, "--joints": args.joints,
-              "--rate": args.rate}
+              "--input-rate": args.input_rate}
     missing = [flag for flag, value in needed.items() if value is None]
     if missing:
         raise InputError(None, f"--custom-x needs {', '.join(missing)}")
-    options = custom_options(args)
-    return (load_custom(args.custom_x, args.custom_y, args.labels, args.joints, args.rate, **options),
-            load_custom(args.custom_test_x, args.custom_test_y, args.labels, args.joints, args.rate, **options))
+    return (custom_split(args, args.custom_x, args.custom_y),
+            custom_split(args, args.custom_test_x, args.custom_test_y))
 
 
 def markdown_path(output: Path) -> Path:
@@ -100,32 +106,46 @@ def markdown_path(output: Path) -> Path:
     return output.with_suffix(".md") if output.suffix == ".json" else output.with_name(output.name + ".md")
 
 
-def run(args: argparse.Namespace) -> dict:
-    """Check the flags, fine-tune, write the JSON and the markdown table; the document."""
+def _outputs(output: Path, benchmark: str, several: bool) -> tuple[Path, Path]:
+    """The JSON and markdown files of one benchmark's results."""
+    if several:
+        output = output.with_name(f"{output.stem}-{benchmark.lower()}{output.suffix}")
+    return output, markdown_path(output)
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    """Check the flags, fine-tune, write the JSON and the markdown table of each benchmark; the documents."""
     output = Path(args.output)
     if output.is_dir():
         raise InputError(output, "is a folder; --output names the JSON file to write")
-    if bool(args.benchmark) == bool(args.custom_x):
-        raise InputError(None, "give either --benchmark or --custom-x (with its test split)")
-    data = args.benchmark if args.benchmark else _custom_splits(args)
+    benchmarks = flatten(args.benchmarks) or []
+    if bool(benchmarks) == bool(args.custom_x):
+        raise InputError(None, "give either --benchmarks or --custom-x (with its test split)")
+    datasets = list(dict.fromkeys(get_dataset(name) for name in benchmarks)) if benchmarks else [_custom_splits(args)]
     try:
         settings = TrainSettings(batch_size=args.batch_size, lr_head=args.lr_head, lr_encoder=args.lr_encoder,
                                  rotation=args.rotation, min_steps=args.min_steps)
     except ValueError as error:
         raise InputError(None, str(error)) from None
-    payload = run_finetune(args.checkpoint, data, ks=args.k, modes=[m.strip() for m in args.mode.split(",")],
-                           seeds=args.seeds, epochs=args.epochs, head=args.head, full=args.full,
-                           progress=sys.stderr.isatty(), data_root=args.data_root, settings=settings,
-                           device=args.device, gravity="remove" if args.remove_gravity else "keep")
-    table = markdown(payload)
-    write_text_atomic(output, json.dumps(payload, indent=2) + "\n")
-    write_text_atomic(markdown_path(output), table)
-    print(table, end="")
-    return payload
+    documents = []
+    for data in datasets:
+        payload = run_finetune(args.model, data, ks=flatten(args.k), modes=args.modes, seeds=args.seeds,
+                               epochs=args.epochs, head=args.head, full=args.full, progress=sys.stderr.isatty(),
+                               data_root=args.data_root, settings=settings, device=args.device,
+                               gravity="remove" if args.remove_gravity else "keep")
+        table = markdown(payload)
+        json_path, table_path = _outputs(output, payload["benchmark"], len(datasets) > 1)
+        write_text_atomic(json_path, json.dumps(payload, indent=2) + "\n")
+        write_text_atomic(table_path, table)
+        print(table, end="")
+        documents.append(payload)
+    return documents
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    require(parser, args, model="--model")
     with exit_on_bad_input():
         run(args)
 

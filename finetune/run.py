@@ -40,9 +40,10 @@ DEFAULT_DATA_ROOT = "data/benchmarks"
 FULL_ROW = "full"
 
 
-def row_name(k: int | None) -> str:
-    """The results key of a shot setting: ``"k=5"``, or ``"full"`` for the whole training split."""
-    return FULL_ROW if k is None else f"k={k}"
+def row_name(k: int | None) -> int | str:
+    """The results key of a shot setting: the integer k (a string in the JSON file), or ``"full"`` for the
+    whole training split."""
+    return FULL_ROW if k is None else int(k)
 
 
 def load_splits(data: str | Dataset | tuple[BenchmarkSplit, BenchmarkSplit],
@@ -89,7 +90,7 @@ def _neural_run(model: MotionTextModel, mode: str, head: Head, train: Windows, s
     torch.manual_seed(seed)
     source = model
     if mode == "random":
-        # The same architecture, freshly initialised: nothing of the checkpoint but its shape. Its text head
+        # The same architecture, freshly initialised: nothing of the pretrained model but its shape. Its text head
         # starts from the untrained projection of the (generally pretrained, never motion-aligned) text tower.
         source = MotionTextModel.from_config(model.config).to(model.logit_scale.device).eval()
         if head == "text":
@@ -112,15 +113,15 @@ def _summary(runs: list[dict], k: int | None, selection: Selection, targets: np.
     return {**summarise(runs), "shots_per_class": selection.shots_per_class, "short_classes": short, "per_seed": runs}
 
 
-def run_finetune(checkpoint: str | os.PathLike, data: str | Dataset | tuple[BenchmarkSplit, BenchmarkSplit],
+def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[BenchmarkSplit, BenchmarkSplit],
                  ks: Sequence[int] = PAPER_KS, modes: Sequence[str] = MODES, seeds: int | Sequence[int] = 3,
                  epochs: int = 20, head: Head = "text", full: bool = False, progress: bool = True, *,
                  data_root: str | os.PathLike = DEFAULT_DATA_ROOT, settings: TrainSettings | None = None,
                  device: str | torch.device = "cpu", gravity: Literal["keep", "remove"] = "keep") -> dict:
-    """Fine-tune ``checkpoint`` on ``data`` in every mode, shot setting and seed; the results document.
+    """Fine-tune the model in ``model_folder`` on ``data`` in every mode, shot setting and seed; the results document.
 
     Args:
-        checkpoint: a model folder (:func:`pretrain.load_model`).
+        model_folder: a model folder (:func:`pretrain.load_model`).
         data: a dataset name or registry entry (both splits loaded from ``data_root``), or (train, test).
         ks: series per class of the few-shot runs.
         modes: any of ``full``, ``probe``, ``random`` (:mod:`finetune.train`) and ``minirocket``
@@ -136,20 +137,20 @@ def run_finetune(checkpoint: str | os.PathLike, data: str | Dataset | tuple[Benc
         gravity: "remove" subtracts gravity from accelerometers that include it (:mod:`benchmarks.prepare`).
 
     Returns:
-        ``{"benchmark", "checkpoint", "classes", "n_train", "n_test", "settings", "zero_shot",
+        ``{"benchmark", "model_folder", "classes", "n_train", "n_test", "settings", "zero_shot",
         "results": {mode: {row: {"acc_mean", "acc_std", "f1_mean", "f1_std", "shots_per_class",
         "short_classes", "per_seed": [{"seed", metrics..., run details...}]}}}, "selection": {row: [{"seed",
-        "train", "validation"}]}}`` with rows ``"k=<k>"`` and ``"full"``, metrics as fractions in [0, 1].
+        "train", "validation"}]}}`` with rows keyed by the integer k and ``"full"``, metrics as fractions in [0, 1].
 
     Raises:
-        InputError: an unknown mode, head or dataset, k < 1, no seeds, or unusable data or checkpoint.
+        InputError: an unknown mode, head or dataset, k < 1, no seeds, or unusable data or model folder.
     """
     shots, modes, seed_list = _checked_options(ks, modes, seeds, head, full)
     if epochs < 1:
         raise InputError(None, f"epochs must be at least 1, got {epochs}")
     settings = replace(settings or TrainSettings(), epochs=epochs)
     train_split, test_split = load_splits(data, data_root)
-    model = load_model(checkpoint, device=device)
+    model = load_model(model_folder, device=device)
     use_gyro = model.channels == 6
     train = labelled_windows(train_split, use_gyro=use_gyro, gravity=gravity)
     test = labelled_windows(test_split, use_gyro=use_gyro, gravity=gravity)
@@ -161,7 +162,7 @@ def run_finetune(checkpoint: str | os.PathLike, data: str | Dataset | tuple[Benc
                   for row, k in rows.items()}
     channels = present_channels(train.mask)
     jobs = [(mode, row, index) for mode in modes for row in selections for index in range(len(seed_list))]
-    results: dict[str, dict[str, list[dict]]] = {mode: {row: [] for row in selections} for mode in modes}
+    results: dict[str, dict[int | str, list[dict]]] = {mode: {row: [] for row in selections} for mode in modes}
     bar = tqdm(jobs, desc=f"fine-tuning {name}", unit="run", disable=not progress)
     for mode, row, index in bar:
         seed, selection = seed_list[index], selections[row][index]
@@ -178,7 +179,7 @@ def run_finetune(checkpoint: str | os.PathLike, data: str | Dataset | tuple[Benc
     class_names = [synonyms[0] for synonyms in descriptions]
     return {
         "benchmark": name,
-        "checkpoint": os.fspath(checkpoint),
+        "model_folder": os.fspath(model_folder),
         "classes": class_names,
         "n_train": len(train),
         "n_test": len(test),

@@ -5,6 +5,8 @@
 >>> model.encode_imu(x, mask)          # (B, T, 22, 6) -> L2-normalised (B, D)
 >>> model.encode_text(["a person walks"])
 """
+from skeletons._version import __version__
+
 from .model import MotionTextModel, load_model
 
-__all__ = ["MotionTextModel", "load_model"]
+__all__ = ["__version__", "MotionTextModel", "load_model"]

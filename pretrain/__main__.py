@@ -12,14 +12,15 @@ from pathlib import Path
 
 from skeletons.errors import exit_on_bad_input
 
-from .config import load_config, override
+from .config import available, load_config, override
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m pretrain", description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True, help="corpus folder from python -m simulate")
     parser.add_argument("--output", type=Path, required=True, help="folder for the model, metrics, checkpoints")
-    parser.add_argument("--config", default="cpu-small", help="config name in configs/pretrain or a YAML path")
+    parser.add_argument("--config", default="cpu-small",
+                        help=f"a bundled config ({', '.join(available())}) or a YAML path")
     parser.add_argument("--max-steps", type=int, help="optimizer steps (overrides train.max_steps / epochs)")
     parser.add_argument("--batch-size", type=int, help="per-process batch size (overrides train.batch_size)")
     parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in OUTPUT")
@@ -32,13 +33,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     with exit_on_bad_input():
-        config = load_config(args.config)
-        for assignment in args.set:
-            config = override(config, assignment)
+        assignments = list(args.set)
         if args.max_steps is not None:
-            config = override(config, f"train.max_steps={args.max_steps}")
+            assignments.append(f"train.max_steps={args.max_steps}")
         if args.batch_size is not None:
-            config = override(config, f"train.batch_size={args.batch_size}")
+            assignments.append(f"train.batch_size={args.batch_size}")
+        config = override(load_config(args.config), *assignments)
         from .train import train
 
         result = train(config, args.corpus, args.output, resume=args.resume, progress=not args.quiet)

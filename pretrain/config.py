@@ -1,19 +1,165 @@
-"""Pretraining configurations: YAML files in ``configs/pretrain/``, chosen by name or path.
+"""Pretraining configurations: YAML files shipped with the package (``pretrain/configs/*.yaml``), chosen by
+name or path, and read into typed, validated sections.
 
-A configuration has four sections: ``model`` (encoder, text tower, embedding width), ``data`` (window,
-rate), ``augment`` and ``train``. ``override(config, "train.lr=1e-4")`` changes one dotted key.
+A configuration has four sections, each a frozen dataclass: ``model`` (:class:`ModelConfig`, with the
+ST-GCN's :class:`ImuEncoderConfig`), ``data`` (:class:`DataConfig`: window and rate of the training
+windows), ``augment`` (:class:`pretrain.augment.AugmentConfig`, which takes window and rate from ``data``)
+and ``train`` (:class:`TrainConfig`). Unknown keys and values of the wrong type are refused with one
+:class:`skeletons.errors.InputError` naming the file and the key. ``override(config, "train.lr=1e-4")``
+returns a copy with dotted keys changed, validated again; ``config.to_dict()`` is the YAML form.
 """
 from __future__ import annotations
 
 import copy
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any, Union
 
 import yaml
 
 from skeletons.errors import InputError
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs" / "pretrain"
+from .augment import AugmentConfig
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 SECTIONS = ("model", "data", "augment", "train")
+MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
+
+
+@dataclass(frozen=True)
+class ImuEncoderConfig:
+    """The ST-GCN (:class:`pretrain.stgcn.STGCN`): width and temporal stride of each block."""
+
+    channels: list[int] = field(default_factory=lambda: [64, 64, 64, 64, 128, 128, 128, 256, 256, 512])
+    strides: list[int] = field(default_factory=lambda: [1, 1, 1, 1, 2, 1, 1, 2, 1, 1])
+    temporal_kernel: int = 9
+    dropout: float = 0.0
+    edge_importance: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.channels or len(self.channels) != len(self.strides):
+            raise ValueError(f"model.imu_encoder needs one stride per block: channels {self.channels}, "
+                             f"strides {self.strides}")
+        if min(self.channels) < 1 or min(self.strides) < 1 or self.temporal_kernel < 1:
+            raise ValueError("model.imu_encoder channels, strides and temporal_kernel must be positive")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The motion-text model (:class:`pretrain.model.MotionTextModel`).
+
+    Attributes:
+        channels: 6 (accelerometer and gyroscope) or 3 (accelerometer only).
+        imu_encoder: the ST-GCN.
+        text_tower: the text tower's settings (:func:`pretrain.text.build_text_tower`; ``kind`` required).
+        embed_dim: width of the shared space; None uses the encoders' widths (they must match).
+    """
+
+    channels: int = 6
+    imu_encoder: ImuEncoderConfig = field(default_factory=ImuEncoderConfig)
+    text_tower: dict[str, Any] = field(default_factory=lambda: {"kind": "minilm", "train": "frozen"})
+    embed_dim: int | None = 256
+
+    def __post_init__(self) -> None:
+        if self.channels not in (3, 6):
+            raise ValueError(f"model.channels must be 3 or 6, got {self.channels}")
+        if not isinstance(self.text_tower.get("kind"), str):
+            raise ValueError("model.text_tower needs a kind (minilm, hf or open_clip)")
+        if self.embed_dim is not None and self.embed_dim < 1:
+            raise ValueError(f"model.embed_dim must be positive or null, got {self.embed_dim}")
+
+    def model_arguments(self, init_temperature: float = 0.07) -> dict[str, Any]:
+        """The keyword arguments of :class:`pretrain.model.MotionTextModel`."""
+        return {"channels": self.channels, "imu_encoder": asdict(self.imu_encoder),
+                "text_tower": copy.deepcopy(self.text_tower), "embed_dim": self.embed_dim,
+                "init_temperature": init_temperature}
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Training windows: ``window`` samples at ``rate_hz`` (the corpus's rate)."""
+
+    window: int = 200
+    rate_hz: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.window < 1 or not self.rate_hz > 0:
+            raise ValueError(f"data.window and data.rate_hz must be positive, got {self.window}, {self.rate_hz}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The optimisation: per-process batch, length (``max_steps``, else ``epochs``), AdamW with warm-up and
+    cosine decay, accumulation, clipping, mixed precision, checkpoints, logging, seed and loader workers."""
+
+    batch_size: int = 64
+    max_steps: int | None = None
+    epochs: int | None = None
+    lr: float = 1e-4
+    weight_decay: float = 0.01
+    warmup_steps: int = 0
+    grad_accum: int = 1
+    clip_grad: float | None = 1.0
+    mixed_precision: str = "auto"
+    init_temperature: float = 0.07
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 2
+    log_every: int = 10
+    seed: int = 0
+    num_workers: int = 0
+
+    def __post_init__(self) -> None:
+        if not (self.max_steps or self.epochs):
+            raise ValueError("train needs max_steps or epochs")
+        positive = ("batch_size", "grad_accum", "checkpoint_every", "keep_checkpoints", "log_every")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"train.{name} must be at least 1, got {getattr(self, name)}")
+        if self.mixed_precision not in MIXED_PRECISION:
+            raise ValueError(f"train.mixed_precision must be one of {', '.join(MIXED_PRECISION)}, "
+                             f"got {self.mixed_precision!r}")
+        if not (self.lr > 0 and self.init_temperature > 0) or self.warmup_steps < 0 or self.num_workers < 0:
+            raise ValueError("train.lr and train.init_temperature must be positive, warmup_steps and num_workers "
+                             "non-negative")
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    """A whole pretraining configuration; ``augment`` carries ``data``'s window and rate."""
+
+    name: str
+    model: ModelConfig
+    data: DataConfig
+    augment: AugmentConfig
+    train: TrainConfig
+
+    @classmethod
+    def from_dict(cls, values: Any, source: str | Path | None = None, name: str | None = None) -> PretrainConfig:
+        """Validate parsed YAML; InputError on ``source`` names the first wrong key or value."""
+        if not isinstance(values, dict) or any(not isinstance(values.get(s), dict) for s in SECTIONS):
+            raise InputError(source, f"a config needs the sections {', '.join(SECTIONS)}")
+        unknown = sorted(set(values) - {*SECTIONS, "name"})
+        if unknown:
+            raise InputError(source, f"unknown config sections {unknown}; known: {', '.join(SECTIONS)}")
+        model = dict(values["model"])
+        model["imu_encoder"] = _section(ImuEncoderConfig, "model.imu_encoder", model.get("imu_encoder", {}), source)
+        data = _section(DataConfig, "data", values["data"], source)
+        if {"window", "rate_hz"} & set(values["augment"]):
+            raise InputError(source, "augment takes window and rate_hz from the data section")
+        augment = _section(AugmentConfig, "augment", {**values["augment"], "window": data.window,
+                                                      "rate_hz": data.rate_hz}, source)
+        return cls(name=str(values.get("name") or name or "config"),
+                   model=_section(ModelConfig, "model", model, source), data=data, augment=augment,
+                   train=_section(TrainConfig, "train", values["train"], source))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The YAML form (``PretrainConfig.from_dict(c.to_dict()) == c``)."""
+        augment = {k: v for k, v in asdict(self.augment).items() if k not in ("window", "rate_hz")}
+        plain = {"name": self.name, "model": asdict(self.model), "data": asdict(self.data), "augment": augment,
+                 "train": asdict(self.train)}
+        return yaml.safe_load(yaml.safe_dump(plain))  # tuples as lists, as YAML holds them
 
 
 def available() -> list[str]:
@@ -21,7 +167,7 @@ def available() -> list[str]:
     return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
 
 
-def load_config(name_or_path: str | Path) -> dict:
+def load_config(name_or_path: str | Path) -> PretrainConfig:
     """The configuration named ``name_or_path`` (e.g. ``cpu-small``) or stored at that path."""
     path = Path(name_or_path)
     if not path.suffix and not path.exists():
@@ -29,30 +175,80 @@ def load_config(name_or_path: str | Path) -> dict:
         if not path.exists():
             raise InputError(name_or_path, f"no such config; bundled configs: {', '.join(available())}")
     try:
-        config = yaml.safe_load(path.read_text())
+        values = yaml.safe_load(path.read_text())
     except FileNotFoundError:
         raise InputError(path, "no such config file") from None
     except yaml.YAMLError as error:
         raise InputError(path, f"not valid YAML ({str(error).splitlines()[0]})") from None
-    if not isinstance(config, dict) or any(section not in config for section in SECTIONS):
-        raise InputError(path, f"a config needs the sections {', '.join(SECTIONS)}")
-    config["name"] = config.get("name", path.stem)
-    return config
+    return PretrainConfig.from_dict(values, source=path, name=path.stem)
 
 
-def override(config: dict, assignment: str) -> dict:
-    """A copy of ``config`` with ``section.key=value`` set (the value parsed as YAML)."""
-    key, separator, raw = assignment.partition("=")
-    if not separator:
-        raise InputError(None, f"an override is KEY=VALUE, got {assignment!r}")
-    result = copy.deepcopy(config)
-    node = result
-    *parents, leaf = key.strip().split(".")
-    for part in parents:
-        if not isinstance(node.get(part), dict):
+def override(config: PretrainConfig, *assignments: str) -> PretrainConfig:
+    """A copy of ``config`` with each ``section.key=value`` set (values parsed as YAML), validated once all
+    are set (so ``model.imu_encoder.channels`` and ``strides`` can change length together)."""
+    values = config.to_dict()
+    for assignment in assignments:
+        key, separator, raw = assignment.partition("=")
+        if not separator:
+            raise InputError(None, f"an override is KEY=VALUE, got {assignment!r}")
+        node = values
+        *parents, leaf = key.strip().split(".")
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                raise InputError(None, f"unknown config key {key!r}")
+            node = node[part]
+        if leaf not in node and parents[-1:] != ["text_tower"]:  # a text tower's settings depend on its kind
             raise InputError(None, f"unknown config key {key!r}")
-        node = node[part]
-    if leaf not in node:
-        raise InputError(None, f"unknown config key {key!r}")
-    node[leaf] = yaml.safe_load(raw)
-    return result
+        node[leaf] = yaml.safe_load(raw)
+    return PretrainConfig.from_dict(values, source="--set " + " ".join(assignments) if assignments else None)
+
+
+def _section(cls: type, title: str, values: Any, source: str | Path | None):
+    """``cls(**values)`` after refusing unknown keys and values whose type does not fit the field."""
+    if not isinstance(values, dict):
+        raise InputError(source, f"{title} must be a mapping, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    known = [f.name for f in fields(cls)]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise InputError(source, f"unknown {title} keys {unknown}; known: {', '.join(known)}")
+    for key, value in values.items():
+        if not isinstance(value, (ImuEncoderConfig, AugmentConfig)) and not _fits(value, hints[key]):
+            raise InputError(source, f"{title}.{key} must be {_describe(hints[key])}, got {value!r}")
+    try:
+        return cls(**values)
+    except InputError as error:
+        raise InputError(source, error.problem) from None
+    except (TypeError, ValueError) as error:
+        raise InputError(source, str(error)) from None
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a YAML value fits a field's type (ints count as floats, lists as tuples)."""
+    origin, arguments = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (Union, types.UnionType):
+        return any(_fits(value, option) for option in arguments)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            return False
+        items = [a for a in arguments if a is not Ellipsis]
+        if origin is tuple and Ellipsis not in arguments and len(items) != len(value):
+            return False
+        return all(_fits(v, items[0] if len(items) == 1 else t) for v, t in zip(value, items * len(value)))
+    if origin is dict or hint is dict:
+        return isinstance(value, dict)
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _describe(hint: Any) -> str:
+    return str(hint).replace("typing.", "").replace("<class '", "").replace("'>", "")

@@ -1,6 +1,6 @@
-"""Import the released UniMTS checkpoint into this project's model format.
+"""Import the released UniMTS weights into a model folder of this project.
 
-    python -m pretrain.import_unimts UniMTS.pth OUTDIR
+    python -m pretrain.import_unimts UniMTS.pth --model runs/unimts-released
 
 The UniMTS checkpoint (Zhang et al., "UniMTS: Unified Pre-training for Motion Time Series", NeurIPS
 2024) is the ``state_dict`` of OpenAI's CLIP ViT-B/32 (Radford et al., "Learning Transferable Visual
@@ -32,6 +32,7 @@ from torch import nn
 
 from pretrain.model import FORMAT
 from pretrain.stgcn import STGCN
+from skeletons.arguments import add_model_argument, require
 from skeletons.atomic import atomic_path
 from skeletons.errors import InputError, exit_on_bad_input
 
@@ -146,6 +147,7 @@ def model_files(encoder: STGCN, text_tower: nn.Module, logit_scale: float) -> tu
         "text_tower": {"kind": "open_clip", "name": CLIP_MODEL, "pretrained": None, "train": "frozen"},
         "embed_dim": None,
         "channels": encoder.in_channels,
+        "data": {"window": 200, "rate_hz": 20.0, "channels": encoder.in_channels},  # UniMTS: 10 s at 20 Hz
         "source": "unimts",
     }
     return {key: value.detach().contiguous() for key, value in tensors.items()}, config
@@ -193,11 +195,17 @@ def _listing(names: list[str], shown: int = 3) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m pretrain.import_unimts", description=__doc__.splitlines()[0])
-    parser.add_argument("checkpoint", help="the released UniMTS checkpoint (a torch state_dict, .pth)")
-    parser.add_argument("outdir", help="model folder to write: model.safetensors + config.json")
+    parser.add_argument("weights", help="the released UniMTS weights (a torch state_dict, .pth)")
+    add_model_argument(parser, help="model folder to write: model.safetensors + config.json")
+    parser.add_argument("outdir", nargs="?", help=argparse.SUPPRESS)  # the old spelling of --model
     args = parser.parse_args(argv)
+    if args.outdir is not None:
+        if args.model is not None:
+            parser.error("give the model folder once, as --model DIR")
+        args.model = args.outdir
+    require(parser, args, model="--model")
     with exit_on_bad_input():
-        import_unimts(args.checkpoint, args.outdir)
+        import_unimts(args.weights, args.model)
 
 
 if __name__ == "__main__":

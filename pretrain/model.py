@@ -100,7 +100,11 @@ class MotionTextModel(nn.Module):
 
 
 def load_model(folder: str | Path, device: str | torch.device = "cpu") -> MotionTextModel:
-    """The model saved in ``folder`` (``model.safetensors`` + ``config.json``), in eval mode."""
+    """The model saved in ``folder`` (``model.safetensors`` + ``config.json``), in eval mode.
+
+    ``model.data`` is the ``data`` section of ``config.json`` (window, rate_hz and channels of the training
+    windows) where the folder records it, else None.
+    """
     from safetensors.torch import load_file
 
     folder = Path(folder)
@@ -123,4 +127,5 @@ def load_model(folder: str | Path, device: str | torch.device = "cpu") -> Motion
     if missing or unexpected:
         raise InputError(weights_path, f"weights do not fit the config: missing {missing[:3]}, "
                                        f"unexpected {unexpected[:3]}")
+    model.data = config.get("data")
     return model.to(device).eval()

@@ -7,6 +7,9 @@ loss (``pretrain.loss``). AdamW with linear warm-up then cosine decay, gradient 
 clipping, bf16 autocast on GPU. Every ``checkpoint_every`` steps the full state — model, optimizer,
 scheduler, RNGs, augmenter generator, data position — goes to ``OUTPUT/checkpoints/step-N``, and
 ``--resume`` continues from the newest one exactly. ``metrics.jsonl`` gets one line per logged step.
+
+The pieces: :func:`make_accelerator` and :func:`setup_training` build a run, :func:`train_step` is one step
+(the speed suite times exactly this), :func:`log_metrics` writes a log line, and :func:`train` is the loop.
 """
 from __future__ import annotations
 
@@ -15,13 +18,16 @@ import json
 import math
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from skeletons.errors import InputError
 
 from .augment import Augmenter
+from .config import PretrainConfig, TrainConfig
 from .data import EpochBatches, batch_loader
 from .loss import clip_loss, gather_features
 from .model import MotionTextModel
@@ -83,102 +89,150 @@ def resolve_mixed_precision(setting: str) -> str:
     return "bf16" if torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported() else "no"
 
 
-def train(config: dict, corpus: str | Path, output: str | Path, resume: bool = False,
-          progress: bool = True) -> dict:
-    """Pretrain per ``config`` on ``corpus``; write the model, metrics and checkpoints to ``output``."""
+@dataclass
+class Training:
+    """What one training run holds: the accelerator, the model (wrapped for the processes and unwrapped),
+    optimizer, schedule, augmenter, where training stands, and the settings."""
+
+    accelerator: Any
+    model: torch.nn.Module
+    unwrapped: MotionTextModel
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    augmenter: Augmenter
+    state: TrainerState
+    settings: TrainConfig
+    total_steps: int
+
+
+def make_accelerator(settings: TrainConfig, output: Path | None = None, cpu: bool | None = None):
+    """Accelerate for ``settings``: mixed precision, gradient accumulation, TensorBoard logs under ``output``."""
     from accelerate import Accelerator
-    from accelerate.utils import ProjectConfiguration, set_seed
+    from accelerate.utils import ProjectConfiguration
+
+    logging = {} if output is None else {
+        "log_with": "tensorboard",
+        "project_config": ProjectConfiguration(project_dir=str(output), logging_dir=str(output / "tensorboard"))}
+    return Accelerator(
+        # Without a GPU, cpu=True lets Accelerate see a torchrun launch as multi-process CPU (gloo).
+        cpu=not torch.cuda.is_available() if cpu is None else cpu,
+        mixed_precision=resolve_mixed_precision(settings.mixed_precision),
+        gradient_accumulation_steps=settings.grad_accum, **logging)
+
+
+def setup_training(config: PretrainConfig, accelerator, total_steps: int, compile_encoder: bool = False) -> Training:
+    """The model, AdamW (warm-up then cosine over ``total_steps``) and augmenter of ``config``, prepared by
+    ``accelerator``; ``compile_encoder`` runs the ST-GCN through ``torch.compile``."""
+    settings = config.train
+    model = MotionTextModel.from_config(config.model.model_arguments(settings.init_temperature))
+    if compile_encoder:
+        model.imu_encoder = torch.compile(model.imu_encoder)
+    optimizer = torch.optim.AdamW(parameter_groups(model, settings.weight_decay), lr=settings.lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: learning_rate_factor(step, settings.warmup_steps, total_steps))
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    augmenter = Augmenter(config.augment, seed=settings.seed * 1000 + accelerator.process_index)
+    return Training(accelerator, model, accelerator.unwrap_model(model), optimizer, scheduler, augmenter,
+                    TrainerState(), settings, total_steps)
+
+
+def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list[str]) -> torch.Tensor:
+    """One micro-batch: augment on the device, embed under autocast, gather features across processes,
+    the duplicate-aware CLIP loss, backward, clipping and the optimizer step when gradients sync; the loss."""
+    accelerator, model = run.accelerator, run.unwrapped
+    with accelerator.accumulate(run.model):
+        x, x_mask = run.augmenter(imu.to(accelerator.device), mask.to(accelerator.device))
+        with accelerator.autocast():
+            imu_features = model.encode_imu(x, x_mask)
+            text_features = model.encode_text(texts)
+        all_imu, all_text, all_ids = gather_features(
+            imu_features.float(), text_features.float(), text_ids(texts, accelerator.device))
+        loss = clip_loss(all_imu, all_text, model.clamped_logit_scale(), all_ids)
+        accelerator.backward(loss)
+        if accelerator.sync_gradients and run.settings.clip_grad:
+            accelerator.clip_grad_norm_(run.model.parameters(), run.settings.clip_grad)
+        run.optimizer.step()
+        run.scheduler.step()
+        run.optimizer.zero_grad(set_to_none=True)
+    return loss
+
+
+def log_metrics(run: Training, output: Path, loss: float, samples: int, seconds: float) -> None:
+    """One line of ``metrics.jsonl`` (step, epoch, loss, lr, temperature, samples/s) and the tracker."""
+    metrics = {"step": run.state.step, "epoch": run.state.epoch, "loss": loss, "lr": run.scheduler.get_last_lr()[0],
+               "temperature": 1.0 / run.unwrapped.clamped_logit_scale().item(),
+               "samples_per_s": samples / max(seconds, 1e-9)}
+    run.accelerator.log({k: v for k, v in metrics.items() if k != "step"}, step=run.state.step)
+    if run.accelerator.is_main_process:
+        with (output / "metrics.jsonl").open("a") as handle:
+            handle.write(json.dumps(metrics) + "\n")
+
+
+def resume_from_checkpoint(run: Training, output: Path) -> None:
+    """Load the newest ``checkpoints/step-N`` and drop metrics logged after it (nothing when there is none)."""
+    checkpoint = latest_checkpoint(output)
+    if checkpoint is None:
+        return
+    run.accelerator.load_state(str(checkpoint))
+    metrics_file = output / "metrics.jsonl"
+    if run.accelerator.is_main_process and metrics_file.exists():
+        kept = [line for line in metrics_file.read_text().splitlines() if json.loads(line)["step"] <= run.state.step]
+        metrics_file.write_text("".join(line + "\n" for line in kept))
+
+
+def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume: bool = False,
+          progress: bool = True) -> dict:
+    """Pretrain per ``config`` on ``corpus``; write the model folder, metrics and checkpoints to ``output``."""
+    from accelerate.utils import set_seed
     from tqdm import tqdm
 
-    output = Path(output)
-    train_cfg, data_cfg, model_cfg = config["train"], config["data"], config["model"]
-    accelerator = Accelerator(
-        # Without a GPU, cpu=True lets Accelerate see a torchrun launch as multi-process CPU (gloo).
-        cpu=not torch.cuda.is_available(),
-        mixed_precision=resolve_mixed_precision(train_cfg.get("mixed_precision", "auto")),
-        gradient_accumulation_steps=train_cfg.get("grad_accum", 1),
-        log_with="tensorboard",
-        project_config=ProjectConfiguration(project_dir=str(output), logging_dir=str(output / "tensorboard")),
-    )
-    set_seed(train_cfg["seed"])
+    output, settings, window, channels = Path(output), config.train, config.data.window, config.model.channels
+    accelerator = make_accelerator(settings, output)
+    set_seed(settings.seed)
     rank, world = accelerator.process_index, accelerator.num_processes
 
-    batches = EpochBatches(str(corpus), train_cfg["batch_size"], data_cfg["window"], train_cfg["seed"], 0,
-                           model_cfg["channels"], rank, world)
+    def epoch_batches(epoch: int) -> EpochBatches:
+        return EpochBatches(str(corpus), settings.batch_size, window, settings.seed, epoch, channels, rank, world)
+
+    batches = epoch_batches(0)
     if len(batches) == 0:
         raise InputError(corpus, f"{batches.num_rows} described clips are fewer than one global batch "
-                                 f"({train_cfg['batch_size'] * world})")
-    total_steps = train_cfg.get("max_steps") or train_cfg["epochs"] * len(batches)
-
-    model = MotionTextModel.from_config({**model_cfg, "init_temperature": train_cfg.get("init_temperature", 0.07)})
-    optimizer = torch.optim.AdamW(parameter_groups(model, train_cfg["weight_decay"]), lr=train_cfg["lr"])
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: learning_rate_factor(step, train_cfg["warmup_steps"], total_steps))
-    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
-    augmenter = Augmenter({**config["augment"], "window": data_cfg["window"], "rate_hz": data_cfg["rate_hz"]},
-                          seed=train_cfg["seed"] * 1000 + rank)
-    state = TrainerState()
-    accelerator.register_for_checkpointing(state, augmenter)
-
-    if resume and (checkpoint := latest_checkpoint(output)) is not None:
-        accelerator.load_state(str(checkpoint))
-        metrics_file = output / "metrics.jsonl"
-        if accelerator.is_main_process and metrics_file.exists():  # drop lines logged after the checkpoint
-            kept = [line for line in metrics_file.read_text().splitlines() if json.loads(line)["step"] <= state.step]
-            metrics_file.write_text("".join(line + "\n" for line in kept))
-    elif accelerator.is_main_process and output.exists() and not resume:
+                                 f"({settings.batch_size * world})")
+    run = setup_training(config, accelerator, settings.max_steps or settings.epochs * len(batches))
+    state = run.state
+    accelerator.register_for_checkpointing(state, run.augmenter)
+    if resume:
+        resume_from_checkpoint(run, output)
+    elif accelerator.is_main_process and output.exists():
         (output / "metrics.jsonl").unlink(missing_ok=True)
     if accelerator.is_main_process:
         output.mkdir(parents=True, exist_ok=True)
-    accelerator.init_trackers("pretrain", config={"config": config["name"], "total_steps": total_steps})
-    unwrapped: MotionTextModel = accelerator.unwrap_model(model)
-    if unwrapped.text_tower.train_mode == "frozen":
-        embed_descriptions(unwrapped, corpus, progress and accelerator.is_local_main_process)
+    accelerator.init_trackers("pretrain", config={"config": config.name, "total_steps": run.total_steps})
+    if run.unwrapped.text_tower.train_mode == "frozen":
+        embed_descriptions(run.unwrapped, corpus, progress and accelerator.is_local_main_process)
 
-    bar = tqdm(total=total_steps, initial=state.step, desc="pretrain", unit="step",
+    bar = tqdm(total=run.total_steps, initial=state.step, desc="pretrain", unit="step",
                disable=not (progress and accelerator.is_local_main_process))
     last_loss, window_start, window_samples = float("nan"), time.perf_counter(), 0
-    model.train()
-    while state.step < total_steps:
-        epoch_batches = EpochBatches(str(corpus), train_cfg["batch_size"], data_cfg["window"], train_cfg["seed"],
-                                     state.epoch, model_cfg["channels"], rank, world)
-        for batch in batch_loader(epoch_batches, start=state.batch, num_workers=train_cfg.get("num_workers", 0)):
-            with accelerator.accumulate(model):
-                x, mask = augmenter(batch["imu"].to(accelerator.device), batch["mask"].to(accelerator.device))
-                with accelerator.autocast():
-                    imu_features = unwrapped.encode_imu(x, mask)
-                    text_features = unwrapped.encode_text(batch["texts"])
-                all_imu, all_text, all_ids = gather_features(
-                    imu_features.float(), text_features.float(), text_ids(batch["texts"], accelerator.device))
-                loss = clip_loss(all_imu, all_text, unwrapped.clamped_logit_scale(), all_ids)
-                accelerator.backward(loss)
-                if accelerator.sync_gradients and train_cfg.get("clip_grad"):
-                    accelerator.clip_grad_norm_(model.parameters(), train_cfg["clip_grad"])
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
+    run.model.train()
+    while state.step < run.total_steps:
+        loader = batch_loader(epoch_batches(state.epoch), start=state.batch, num_workers=settings.num_workers)
+        for batch in loader:
+            loss = train_step(run, batch["imu"], batch["mask"], batch["texts"])
             state.batch += 1
-            window_samples += x.shape[0] * world
+            window_samples += batch["imu"].shape[0] * world
             if not accelerator.sync_gradients:
                 continue
             state.step += 1
             last_loss = loss.item()
             bar.update(1)
             bar.set_postfix(loss=f"{last_loss:.3f}")
-            if state.step % train_cfg["log_every"] == 0 or state.step == total_steps:
-                elapsed = time.perf_counter() - window_start
-                metrics = {"step": state.step, "epoch": state.epoch, "loss": last_loss,
-                           "lr": scheduler.get_last_lr()[0],
-                           "temperature": 1.0 / unwrapped.clamped_logit_scale().item(),
-                           "samples_per_s": window_samples / max(elapsed, 1e-9)}
-                accelerator.log({k: v for k, v in metrics.items() if k != "step"}, step=state.step)
-                if accelerator.is_main_process:
-                    with (output / "metrics.jsonl").open("a") as handle:
-                        handle.write(json.dumps(metrics) + "\n")
+            if state.step % settings.log_every == 0 or state.step == run.total_steps:
+                log_metrics(run, output, last_loss, window_samples, time.perf_counter() - window_start)
                 window_start, window_samples = time.perf_counter(), 0
-            if state.step % train_cfg["checkpoint_every"] == 0 or state.step == total_steps:
-                save_checkpoint(accelerator, output, state.step, train_cfg.get("keep_checkpoints", 2))
-            if state.step >= total_steps:
+            if state.step % settings.checkpoint_every == 0 or state.step == run.total_steps:
+                save_checkpoint(accelerator, output, state.step, settings.keep_checkpoints)
+            if state.step >= run.total_steps:
                 break
         else:
             state.epoch, state.batch = state.epoch + 1, 0
@@ -186,8 +240,9 @@ def train(config: dict, corpus: str | Path, output: str | Path, resume: bool = F
 
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
-        unwrapped.save(output, extra={"trained": {"config": config["name"], "steps": state.step,
-                                                  "corpus": str(corpus)}})
+        data = {"window": window, "rate_hz": config.data.rate_hz, "channels": channels}
+        run.unwrapped.save(output, extra={"data": data, "trained": {"config": config.name, "steps": state.step,
+                                                                    "corpus": str(corpus)}})
     accelerator.end_training()
     return {"steps": state.step, "loss": last_loss}
 

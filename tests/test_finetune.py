@@ -166,11 +166,11 @@ def test_every_mode_runs_and_the_same_call_gives_the_same_numbers(checkpoint, sp
     assert document == run_finetune(checkpoint, pair, **options)
     assert list(document["results"]) == list(MODES)
     for mode in MODES:
-        entry = document["results"][mode]["k=2"]
+        entry = document["results"][mode][2]
         assert entry["shots_per_class"] == [2] * 4 and entry["short_classes"] == []
         assert 0 <= entry["acc_mean"] <= 1 and 0 <= entry["f1_mean"] <= 1 and entry["acc_std"] == 0
         assert [run["seed"] for run in entry["per_seed"]] == [0] and entry["per_seed"][0]["n"] == 8
-    chosen = document["selection"]["k=2"][0]
+    chosen = document["selection"][2][0]
     assert len(chosen["train"]) == 8 and chosen["validation"] == []
     assert np.bincount(train.targets[chosen["train"]]).tolist() == [2] * 4
     json.dumps(document)
@@ -181,17 +181,18 @@ def test_classes_with_too_few_training_series_are_reported(checkpoint, splits):
     keep = np.r_[np.flatnonzero(train.targets == 0)[:2], np.flatnonzero(train.targets != 0)]
     document = run_finetune(checkpoint, (replace(train, x=train.x[keep], y=train.y[keep]), test), ks=[3],
                             modes=["minirocket"], seeds=1, progress=False)
-    entry = document["results"]["minirocket"]["k=3"]
+    entry = document["results"]["minirocket"][3]
     assert entry["shots_per_class"] == [2, 3, 3, 3] and entry["short_classes"] == ["standing"]
     assert "At k=3, fewer training series than k for: standing" in markdown(document)
 
 
 def test_cli_writes_json_and_markdown(checkpoint, tmp_path):
     output = tmp_path / "ft.json"
-    main(["--checkpoint", str(checkpoint), "--benchmark", "BasicMotions", "--k", "1", "--full", "--mode",
-          "probe,minirocket", "--seeds", "2", "--epochs", "1", "--min-steps", "0", "--output", str(output)])
+    main(["--model", str(checkpoint), "--benchmarks", "BasicMotions", "--k", "1", "--full", "--modes",
+          "probe,minirocket", "--seeds", "0,3", "--epochs", "1", "--min-steps", "0", "--output", str(output)])
     document = json.loads(output.read_text())
-    assert document["benchmark"] == "BasicMotions" and document["settings"]["seeds"] == [0, 1]
+    assert document["benchmark"] == "BasicMotions" and document["settings"]["seeds"] == [0, 3]
+    assert list(document["results"]["probe"]) == ["1", "full"]  # integer k in Python, a string in JSON
     full = document["results"]["probe"]["full"]
     assert full["shots_per_class"] == [10] * 4 and len(full["per_seed"]) == 2
     assert len(document["selection"]["full"][0]["validation"]) == 8  # 2 of each class's 10 held out
@@ -199,7 +200,8 @@ def test_cli_writes_json_and_markdown(checkpoint, tmp_path):
     assert "| shots | probe | minirocket |" in table and "| k=1 |" in table and "| full |" in table
 
 
-def test_cli_fine_tunes_custom_data(checkpoint, splits, tmp_path):
+def test_cli_fine_tunes_custom_data_with_the_old_spellings(checkpoint, splits, tmp_path):
+    """--checkpoint, --rate, --gravity, --mode and space-separated --k: hidden aliases for one release."""
     for split in splits:
         np.save(tmp_path / f"X_{split.split}.npy", split.x)
         np.save(tmp_path / f"y_{split.split}.npy", split.y)
@@ -209,24 +211,26 @@ def test_cli_fine_tunes_custom_data(checkpoint, splits, tmp_path):
     main(["--checkpoint", str(checkpoint), "--custom-x", str(tmp_path / "X_train.npy"), "--custom-y",
           str(tmp_path / "y_train.npy"), "--custom-test-x", str(tmp_path / "X_test.npy"), "--custom-test-y",
           str(tmp_path / "y_test.npy"), "--labels", str(labels), "--joints", "right_wrist", "--rate", "10",
-          "--gravity", "removed", "--k", "3", "--mode", "full", "--seeds", "1", "--epochs", "1", "--min-steps",
+          "--gravity", "removed", "--k", "3", "4", "--mode", "full", "--seeds", "1", "--epochs", "1", "--min-steps",
           "0", "--output", str(output)])
     document = json.loads(output.read_text())
     assert document["benchmark"] == "custom" and document["n_test"] == 40
-    assert document["results"]["full"]["k=3"]["per_seed"][0]["train_series"] == 12
+    assert document["results"]["full"]["3"]["per_seed"][0]["train_series"] == 12
+    assert document["settings"]["ks"] == [3, 4]
 
 
 @pytest.mark.parametrize("flags, culprit", [
-    (["--checkpoint", "{tmp}/absent", "--benchmark", "basicmotions"], "config.json"),
-    (["--benchmark", "nosuchset"], "unknown benchmark"),
-    (["--benchmark", "basicmotions", "--mode", "full,finetune"], "unknown mode 'finetune'"),
-    (["--benchmark", "basicmotions", "--k", "0"], "k must be"),
-    (["--benchmark", "basicmotions", "--seeds", "0"], "seeds"),
+    (["--model", "{tmp}/absent", "--benchmarks", "basicmotions"], "config.json"),
+    (["--benchmarks", "nosuchset"], "unknown benchmark"),
+    (["--benchmarks", "basicmotions", "--modes", "full,finetune"], "unknown mode 'finetune'"),
+    (["--benchmarks", "basicmotions", "--k", "0"], "k must be"),
+    (["--benchmarks", "basicmotions", "--seeds", "0"], "seeds"),
+    (["--benchmarks", "basicmotions", "--seeds", "1,1"], "seeds"),
     (["--custom-x", "{tmp}/X.npy"], "--custom-x needs"),
-    (["--benchmark", "basicmotions", "--output", "{tmp}"], "is a folder"),
+    (["--benchmarks", "basicmotions", "--output", "{tmp}"], "is a folder"),
 ])
 def test_bad_input_exits_2_and_writes_nothing(checkpoint, tmp_path, capsys, flags, culprit):
-    defaults = ["--checkpoint", str(checkpoint), "--mode", "minirocket", "--k", "1", "--output", str(tmp_path / "out.json")]
+    defaults = ["--model", str(checkpoint), "--modes", "minirocket", "--k", "1", "--output", str(tmp_path / "out.json")]
     with pytest.raises(SystemExit) as exit_info:
         main(defaults + [flag.format(tmp=tmp_path) for flag in flags])  # later flags override the defaults
     assert exit_info.value.code == 2

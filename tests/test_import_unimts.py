@@ -243,9 +243,11 @@ def test_cli_writes_the_model_folder(tmp_path, checkpoint, imported):
     path = tmp_path / "UniMTS.pth"
     torch.save({"state_dict": checkpoint, "epoch": 100}, path)
     assert load_unimts_checkpoint(path).keys() == checkpoint.keys()
-    main([str(path), str(tmp_path / "unimts")])
+    main([str(path), "--model", str(tmp_path / "unimts")])
+    main([str(path), str(tmp_path / "old-spelling")])  # the model folder as the old positional argument
 
     tensors = load_file(str(tmp_path / "unimts" / "model.safetensors"))
+    assert load_file(str(tmp_path / "old-spelling" / "model.safetensors")).keys() == tensors.keys()
     assert set(tensors) == ({"imu_encoder." + key for key in stgcn_state}
                             | {"text_tower.encoder." + key for key in text_state} | {"logit_scale"})
     assert torch.equal(tensors["imu_encoder.st_gcn_networks.7.residual.1.running_var"],

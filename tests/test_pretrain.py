@@ -1,4 +1,5 @@
 """Pretraining end to end on a tiny procedural corpus: CLI, outputs, exact resume, torchrun, load_model."""
+import dataclasses
 import json
 import os
 import shutil
@@ -8,8 +9,9 @@ import sys
 import numpy as np
 import pytest
 import torch
+import yaml
 
-from pretrain.config import available, load_config, override
+from pretrain.config import PretrainConfig, TrainConfig, available, load_config, override
 from pretrain.data import EpochBatches
 from simulate.corpus import CorpusConfig, build_corpus
 from simulate.sources import procedural_items
@@ -38,13 +40,43 @@ def pretrain(*args, launcher=(sys.executable, "-m", "pretrain")):
 def test_bundled_configs_load_and_override():
     assert {"cpu-small", "unimts"} <= set(available())
     small, paper = load_config("cpu-small"), load_config("unimts")
-    assert paper["model"]["imu_encoder"]["channels"][-1] == 512 and paper["data"]["window"] == 200
-    assert paper["model"]["text_tower"]["kind"] == "open_clip" and small["model"]["text_tower"]["kind"] == "minilm"
-    assert override(small, "train.lr=0.5")["train"]["lr"] == 0.5 and small["train"]["lr"] != 0.5
+    assert paper.model.imu_encoder.channels[-1] == 512 and paper.data.window == 200
+    assert paper.model.text_tower["kind"] == "open_clip" and small.model.text_tower["kind"] == "minilm"
+    assert override(small, "train.lr=0.5").train.lr == 0.5 and small.train.lr != 0.5
+    assert small.augment.window == small.data.window and small.augment.rate_hz == small.data.rate_hz
+    assert PretrainConfig.from_dict(small.to_dict()) == small
     with pytest.raises(InputError):
         override(small, "train.nonsense=1")
     with pytest.raises(InputError):
         load_config("no-such-config")
+
+
+@pytest.mark.parametrize("assignment,message", [
+    ("train.lr=fast", "train.lr must be float, got 'fast'"),
+    ("train.batch_size=8.5", "train.batch_size must be int"),
+    ("data.window=[200]", "data.window must be int"),
+    ("augment.rotation=3", "augment.rotation must be bool"),
+    ("model.imu_encoder.depth=3", "unknown config key"),
+    ("model.channels=4", "model.channels must be 3 or 6"),
+    ("train.mixed_precision=fp8", "train.mixed_precision must be one of"),
+])
+def test_config_refuses_wrong_types_and_unknown_keys(assignment, message):
+    with pytest.raises(InputError, match=message.replace("[", r"\[")):
+        override(load_config("cpu-small"), assignment)
+
+
+def test_config_file_with_an_unknown_key_exits_2_naming_the_file(tmp_path):
+    values = load_config("cpu-small").to_dict()
+    values["train"]["learning_rate"] = 1e-3
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(values))
+    with pytest.raises(InputError, match="unknown train keys .'learning_rate'."):
+        load_config(path)
+    result = pretrain("--corpus", tmp_path, "--output", tmp_path / "out", "--config", path)
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        f"error: {path}: unknown train keys ['learning_rate']; known: " + ", ".join(
+            f.name for f in dataclasses.fields(TrainConfig))]
+    assert not (tmp_path / "out").exists()
 
 
 def test_batches_are_deterministic_and_split_across_processes(corpus):
@@ -66,6 +98,8 @@ def test_cli_trains_writes_outputs_and_resumes_exactly(corpus, tmp_path):
     result = pretrain("--corpus", corpus, "--output", straight, "--max-steps", 6, *TINY)
     assert result.returncode == 0, result.stderr
     assert {"model.safetensors", "config.json", "metrics.jsonl", "checkpoints"} <= {p.name for p in straight.iterdir()}
+    saved = json.loads((straight / "config.json").read_text())
+    assert saved["data"] == {"window": 100, "rate_hz": 20.0, "channels": 6}
     metrics = [json.loads(line) for line in (straight / "metrics.jsonl").read_text().splitlines()]
     assert [m["step"] for m in metrics] == [1, 2, 3, 4, 5, 6]
     assert all(np.isfinite(m["loss"]) and m["samples_per_s"] > 0 and m["lr"] >= 0 for m in metrics)

@@ -4,17 +4,32 @@ from __future__ import annotations
 import yaml
 
 from experiments.speed.zero_shot_speed import bench_eval
-from pretrain.config import load_config
+from pretrain.config import load_config, override
 
 
 def test_bench_eval_reports_series_per_second(tmp_path, capsys):
-    config = load_config("cpu-small")
-    config["model"]["imu_encoder"] = {"channels": [8, 8], "strides": [1, 2]}
-    config["model"]["embed_dim"] = 16
+    config = override(load_config("cpu-small"), "model.imu_encoder.channels=[8, 8]",
+                      "model.imu_encoder.strides=[1, 2]", "model.embed_dim=16")
     path = tmp_path / "tiny.yaml"
-    path.write_text(yaml.safe_dump(config))
+    path.write_text(yaml.safe_dump(config.to_dict()))
     figures = bench_eval(config=str(path), repeats=1)
     assert figures["series"] == 40 and figures["series_per_s"] > 0
     assert figures["total_s"] >= figures["prepare_s"] > 0
     line = capsys.readouterr().out.strip()
     assert "\n" not in line and "series/s zero-shot on BasicMotions" in line
+
+
+def test_bench_train_times_the_training_step_of_pretrain(tmp_path, monkeypatch, capsys):
+    from experiments.speed import train_speed
+    from pretrain import train as training
+
+    calls = []
+    real_step = training.train_step
+    monkeypatch.setattr(train_speed, "train_step", lambda *args: calls.append(1) or real_step(*args))
+    config = override(load_config("cpu-small"), "model.imu_encoder.channels=[8, 8]",
+                      "model.imu_encoder.strides=[1, 2]", "model.embed_dim=16", "data.window=40")
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(config.to_dict()))
+    figures = train_speed.bench_train(config=str(path), batch=4, steps=2)
+    assert len(calls) == 3 and figures["samples_per_s"] > 0  # warm-up + 2 timed steps, all the real step
+    assert "samples/s" in capsys.readouterr().out

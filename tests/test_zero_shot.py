@@ -18,7 +18,7 @@ from benchmarks.registry import DATASETS, get_dataset
 from pretrain import load_model
 from tests.conftest import REPO, save_tiny_model
 from tests.test_benchmarks_loader import write_released
-from zero_shot import TEMPLATES, class_prompts, class_text_embeddings, evaluate_split, zero_shot_scores
+from zero_shot import TEMPLATES, class_prompts, class_text_embeddings, evaluate_split, run_zero_shot, zero_shot_scores
 from zero_shot.__main__ import main
 
 MINIATURE = ("Opp_g", "UCIHAR", "Wharf", "UTD-MHAD")
@@ -72,7 +72,7 @@ def test_scores_are_cosine_similarities(model):
 
 def test_cli_scores_all_of_basicmotions(checkpoint, tmp_path):
     output = tmp_path / "zs.json"
-    run = subprocess.run([sys.executable, "-m", "zero_shot", "--checkpoint", str(checkpoint), "--benchmarks",
+    run = subprocess.run([sys.executable, "-m", "zero_shot", "--model", str(checkpoint), "--benchmarks",
                           "BasicMotions", "--output", str(output)], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     payload = json.loads(output.read_text())
@@ -86,7 +86,7 @@ def test_cli_scores_all_of_basicmotions(checkpoint, tmp_path):
 
 def test_cli_miniature_of_four_benchmarks_with_report(checkpoint, data_root, tmp_path, capsys):
     output, report = tmp_path / "out" / "zs.json", tmp_path / "out" / "zs.md"
-    main(["--checkpoint", str(checkpoint), "--benchmarks", "opp_g,UCI-HAR,wharf,utd-mhad", "--data-root",
+    main(["--model", str(checkpoint), "--benchmarks", "opp_g,UCI-HAR,wharf,utd-mhad", "--data-root",
           str(data_root), "--output", str(output), "--report", str(report)])
     payload = json.loads(output.read_text())
     assert list(payload["results"]) == ["Opportunity", "UCI-HAR", "Wharf", "UTD-MHAD"]
@@ -108,7 +108,7 @@ def test_cli_all_skips_absent_and_lists_broken(checkpoint, data_root, tmp_path):
         write_released(root, get_dataset(name), count=4)
     np.save(root / "PAMAP" / "y_test.npy", np.zeros(3, np.int64))  # present but broken
     output = tmp_path / "all.json"
-    main(["--checkpoint", str(checkpoint), "--benchmarks", "all", "--data-root", str(root), "--output", str(output)])
+    main(["--model", str(checkpoint), "--benchmarks", "all", "--data-root", str(root), "--output", str(output)])
     payload = json.loads(output.read_text())
     assert list(payload["results"]) == ["UCI-HAR", "BasicMotions"]
     assert list(payload["failed"]) == ["PAMAP2"] and "3 labels for 4 series" in payload["failed"]["PAMAP2"]
@@ -124,7 +124,8 @@ def write_custom(folder: Path, series: int = 5, labels: int | None = None, joint
     return [str(folder / name) for name in ("X.npy", "y.npy", "labels.json")]
 
 
-def test_cli_custom_data(checkpoint, tmp_path):
+def test_cli_custom_data_old_spellings(checkpoint, tmp_path):
+    """--checkpoint, --rate, --gravity and space-separated --joints: the hidden aliases of the old release."""
     x, y, labels = write_custom(tmp_path / "custom", gyro=False)
     output = tmp_path / "custom.json"
     main(["--checkpoint", str(checkpoint), "--custom-x", x, "--custom-y", y, "--labels", labels, "--joints", "21",
@@ -136,11 +137,35 @@ def test_cli_custom_data(checkpoint, tmp_path):
     assert payload["datasets"]["custom"]["classes"] == ["sitting", "walking", "running"]
 
 
+def test_cli_custom_data_one_vocabulary(checkpoint, tmp_path, capsys):
+    x, y, labels = write_custom(tmp_path / "custom", gyro=False)
+    output = tmp_path / "custom.json"
+    main(["--model", str(checkpoint), "--custom-x", x, "--custom-y", y, "--labels", labels, "--joints",
+          "right_wrist,left_wrist", "--input-rate", "50", "--acc-unit", "g", "--no-gyro", "--input-gravity",
+          "included", "--output", str(output)])
+    payload = json.loads(output.read_text())
+    assert payload["model_folder"] == str(checkpoint) and payload["results"]["custom"]["n"] == 5
+    assert payload["datasets"]["custom"]["joints"] == ["right_wrist", "left_wrist"]
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "--model" in shown and "--input-rate" in shown and "--input-gravity" in shown
+    assert "--checkpoint" not in shown and "--rate " not in shown and "--gravity " not in shown
+
+
+def test_run_zero_shot_is_the_cli_without_files(checkpoint, model):
+    document = run_zero_shot(checkpoint, ["basicmotions"])
+    loaded = run_zero_shot(model, [load_split(get_dataset("basicmotions"), ".", "test")])
+    assert document["results"] == loaded["results"] and document["confusion"] == loaded["confusion"]
+    assert document["model_folder"] == str(checkpoint) and loaded["model_folder"] is None
+    assert document["datasets"]["BasicMotions"]["classes"] == ["standing", "walking", "running", "playing badminton"]
+
+
 @pytest.mark.parametrize("case", ["custom", "benchmark"])
 def test_length_mismatch_exits_2_with_one_line_and_no_output(checkpoint, tmp_path, capsys, case):
     x, y, labels = write_custom(tmp_path / "data", labels=4)
     if case == "custom":
-        arguments = ["--custom-x", x, "--custom-y", y, "--labels", labels, "--joints", "21", "5", "--rate", "50"]
+        arguments = ["--custom-x", x, "--custom-y", y, "--labels", labels, "--joints", "21,5", "--input-rate", "50"]
     else:
         folder = write_released(tmp_path / "root", get_dataset("UCIHAR"))
         y = str(folder / "y_test.npy")
@@ -148,7 +173,7 @@ def test_length_mismatch_exits_2_with_one_line_and_no_output(checkpoint, tmp_pat
         arguments = ["--benchmarks", "UCIHAR", "--data-root", str(tmp_path / "root")]
     output, report = tmp_path / "out.json", tmp_path / "out.md"
     with pytest.raises(SystemExit) as caught:
-        main(["--checkpoint", str(checkpoint), *arguments, "--output", str(output), "--report", str(report)])
+        main(["--model", str(checkpoint), *arguments, "--output", str(output), "--report", str(report)])
     assert caught.value.code == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {y}: ") and "labels for" in err[0]
@@ -158,19 +183,19 @@ def test_length_mismatch_exits_2_with_one_line_and_no_output(checkpoint, tmp_pat
 @pytest.mark.parametrize("arguments, message", [
     (["--benchmarks", "UCIHAR,nope"], "unknown benchmark 'nope'"),
     (["--benchmarks", "PAMAP2"], "PAMAP: missing"),
-    (["--custom-x", "X.npy", "--custom-y", "y.npy", "--labels", "l.json", "--joints", "hand", "--rate", "50"],
+    (["--custom-x", "X.npy", "--custom-y", "y.npy", "--labels", "l.json", "--joints", "hand", "--input-rate", "50"],
      "unknown joint 'hand'"),
 ])
 def test_other_bad_input_exits_2(checkpoint, tmp_path, capsys, arguments, message):
     with pytest.raises(SystemExit) as caught:
-        main(["--checkpoint", str(checkpoint), "--data-root", str(tmp_path), *arguments])
+        main(["--model", str(checkpoint), "--data-root", str(tmp_path), *arguments])
     err = capsys.readouterr().err.splitlines()
     assert caught.value.code == 2 and len(err) == 1 and message in err[0]
 
 
-def test_bad_checkpoint_folder_exits_2(tmp_path, capsys):
+def test_bad_model_folder_exits_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as caught:
-        main(["--checkpoint", str(tmp_path), "--benchmarks", "basicmotions", "--output", str(tmp_path / "o.json")])
+        main(["--model", str(tmp_path), "--benchmarks", "basicmotions", "--output", str(tmp_path / "o.json")])
     err = capsys.readouterr().err.splitlines()
     assert caught.value.code == 2 and len(err) == 1 and "config.json: missing" in err[0]
     assert not (tmp_path / "o.json").exists()

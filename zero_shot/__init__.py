@@ -7,8 +7,11 @@ scored by cosine similarity (UniMTS, Zhang et al., NeurIPS 2024). ``python -m ze
 >>> result = evaluate_split(model, load_split(get_dataset("basicmotions"), "data/benchmarks"))
 >>> result.metrics["acc"], result.metrics["r@2"]
 """
+from skeletons._version import __version__
+
 from .evaluate import DatasetResult, evaluate_split, zero_shot_scores
 from .prompts import TEMPLATES, class_prompts, class_text_embeddings
+from .run import load_splits, run_zero_shot
 
-__all__ = ["TEMPLATES", "DatasetResult", "class_prompts", "class_text_embeddings", "evaluate_split",
-           "zero_shot_scores"]
+__all__ = ["__version__", "TEMPLATES", "DatasetResult", "class_prompts", "class_text_embeddings", "evaluate_split",
+           "load_splits", "run_zero_shot", "zero_shot_scores"]

@@ -1,6 +1,6 @@
 """The zero-shot report: a markdown table beside the UniMTS paper's numbers, and confusion-matrix PNGs.
 
-``write_report(path, payload, results)`` writes ``path`` (markdown) and, next to it, one
+``write_report(path, payload)`` writes ``path`` (markdown) and, next to it, one
 ``<stem>-<dataset>-confusion.png`` per dataset; every file is written atomically. The table sets our
 Acc, macro-F1 and R@2 beside the paper's zero-shot UniMTS figures (Zhang et al., NeurIPS 2024; from
 ``benchmarks/data/unimts_paper_results.tsv``) wherever the paper evaluated the dataset.
@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from benchmarks.markdown import markdown_table
 from benchmarks.paper import paper_results
 from skeletons.atomic import atomic_path, write_text_atomic
-
-from .evaluate import DatasetResult
 
 #: (our metric key, column title) of the metrics that the paper reports too.
 _COMPARED = (("acc", "Acc"), ("f1", "F1"), ("r@2", "R@2"))
@@ -58,7 +57,7 @@ def plot_confusion(path: str | Path, matrix: np.ndarray, class_names: Sequence[s
     return Path(path)
 
 
-def _average_row(title: str, results: dict, names: list[str], paper: dict) -> str:
+def _average_row(title: str, results: dict, names: list[str], paper: dict) -> list[str]:
     """Our unweighted mean over ``names``; the paper's mean over the same beside it, unless ``paper`` is empty."""
     def mean(source: dict, key: str) -> float:
         return float(np.mean([source[name][key] for name in names]))
@@ -67,7 +66,7 @@ def _average_row(title: str, results: dict, names: list[str], paper: dict) -> st
     for key, _ in _COMPARED:
         row += [_percent(mean(results, key)), _percent(mean(paper, key) if paper else None)]
     row += [_percent(mean(results, "r@5")), _percent(mean(results, "mrr"))]
-    return "| " + " | ".join(row) + " |"
+    return row
 
 
 def _table(payload: dict, paper: dict[str, dict[str, float]]) -> list[str]:
@@ -75,22 +74,22 @@ def _table(payload: dict, paper: dict[str, dict[str, float]]) -> list[str]:
     for _, title in _COMPARED:
         header += [title, f"paper {title}"]
     header += ["R@5", "MRR"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    rows = []
     for name, metrics in payload["results"].items():
         info = payload["datasets"][name]
         row = [name, info["level"] or "–", str(metrics["n"]), str(len(info["classes"]))]
         for key, _ in _COMPARED:
             row += [_percent(metrics[key]), _percent(paper.get(name, {}).get(key))]
         row += [_percent(metrics["r@5"]), _percent(metrics["mrr"])]
-        lines.append("| " + " | ".join(row) + " |")
+        rows.append(row)
     results = payload["results"]
     compared = [name for name in results if name in paper]
     # Our mean over everything evaluated, the paper's beside it only where it covers the same datasets.
     every = len(compared) == len(results)
-    lines.append(_average_row(f"**average** ({len(results)})", results, list(results), paper if every else {}))
+    rows.append(_average_row(f"**average** ({len(results)})", results, list(results), paper if every else {}))
     if compared and not every:
-        lines.append(_average_row(f"**average, the paper's datasets** ({len(compared)})", results, compared, paper))
-    return lines
+        rows.append(_average_row(f"**average, the paper's datasets** ({len(compared)})", results, compared, paper))
+    return markdown_table(header, rows)
 
 
 def render_markdown(payload: dict, images: dict[str, str]) -> str:
@@ -100,7 +99,7 @@ def render_markdown(payload: dict, images: dict[str, str]) -> str:
     lines = [
         "# Zero-shot evaluation",
         "",
-        f"Checkpoint: `{payload['checkpoint']}` ({payload['model']['channels']} input channels per joint, "
+        f"Model folder: `{payload['model_folder']}` ({payload['model']['channels']} input channels per joint, "
         f"{payload['model']['embed_dim']}-d embeddings).",
         "",
         f"Protocol: the {protocol['split']} split; the first {protocol['window'] / protocol['rate_hz']:g} s of each "
@@ -124,14 +123,16 @@ def render_markdown(payload: dict, images: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def write_report(path: str | Path, payload: dict, results: Sequence[DatasetResult]) -> list[Path]:
-    """Write the markdown report at ``path`` and a confusion-matrix PNG per result beside it; the paths."""
+def write_report(path: str | Path, payload: dict) -> list[Path]:
+    """Write the markdown report of ``payload`` (:func:`zero_shot.run_zero_shot`'s document) at ``path`` and
+    a confusion-matrix PNG per dataset beside it; the paths."""
     path = Path(path)
     images, written = {}, []
-    for result in results:
-        image = path.with_name(f"{path.stem}-{_slug(result.name)}-confusion.png")
-        written.append(plot_confusion(image, result.confusion, result.class_names,
-                                      f"{result.name}: zero-shot, acc {_percent(result.metrics['acc'])}%"))
-        images[result.name] = image.name
+    for name, matrix in payload["confusion"].items():
+        image = path.with_name(f"{path.stem}-{_slug(name)}-confusion.png")
+        accuracy = _percent(payload["results"][name]["acc"])
+        written.append(plot_confusion(image, np.asarray(matrix), payload["datasets"][name]["classes"],
+                                      f"{name}: zero-shot, acc {accuracy}%"))
+        images[name] = image.name
     write_text_atomic(path, render_markdown(payload, images))
     return [*written, path]

@@ -1,6 +1,8 @@
 """Augmentation speed: the batched on-device pipeline beside per-sample, per-joint loops (:mod:`.reference`)."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import torch
 
@@ -15,8 +17,7 @@ def bench_augment(batch: int = 64, frames: int = 200, repeats: int = 5, config: 
     """The batched on-device augmentation against the same work written per sample and per joint, twice:
     the rotation alone (UniMTS's loop, torch) and the whole pipeline of ``config`` (gravity removal for a
     fraction of the samples, crop or wrap, rotation, gain jitter, noise, joint masking; NumPy/SciPy loop)."""
-    cfg = load_config(config)
-    settings = {**cfg["augment"], "window": cfg["data"]["window"], "rate_hz": cfg["data"]["rate_hz"]}
+    settings = asdict(load_config(config).augment)
     generator = torch.Generator().manual_seed(0)
     x = torch.randn((batch, frames, 22, 6), generator=generator)
     mask = torch.ones_like(x)

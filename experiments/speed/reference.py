@@ -49,9 +49,9 @@ def augment_per_sample_loop(
                 signal[:, :3] -= gravity_reading_loop(signal, 1.0 / rate)
             signal = signal[steps]
             rotation = Rotation.random(random_state=rng).as_matrix()
-            for first in (0, 3):
+            for sensor, first in enumerate((0, 3)):
                 gain = 1.0 + settings["amplitude_jitter"] * rng.uniform(-1.0, 1.0)
-                noise = settings["noise_std"] * rng.standard_normal((window, 3))
+                noise = np.broadcast_to(settings["noise_std"], 2)[sensor] * rng.standard_normal((window, 3))
                 signal[:, first:first + 3] = signal[:, first:first + 3] @ rotation.T * gain + noise
             out[b, :, j] = signal
             out_mask[b, :, j] = 1.0

@@ -25,7 +25,7 @@ from .timing import best_of
 def bench_eval(config: str = "cpu-small", repeats: int = 3, batch_size: int = 256) -> dict:
     """Zero-shot series/s on BasicMotions (prepare + encode + score), best of ``repeats``, on the CPU."""
     torch.manual_seed(0)
-    model = MotionTextModel.from_config(load_config(config)["model"]).eval()
+    model = MotionTextModel.from_config(load_config(config).model.model_arguments()).eval()
     split = load_split(BASIC_MOTIONS, root=".", split="test")
     use_gyro = model.channels == 6
     start = time.perf_counter()

@@ -1,0 +1,124 @@
+"""Zero-shot evaluation of a model folder on benchmarks or custom data: the library function behind
+``python -m zero_shot`` (as :func:`finetune.run_finetune` is behind ``python -m finetune``).
+
+:func:`run_zero_shot` loads the splits (:func:`load_splits`: a batch skips absent datasets and lists
+broken ones), scores each (:func:`zero_shot.evaluate.evaluate_split`) and returns the results document
+that the CLI writes as JSON and :func:`zero_shot.report.write_report` renders.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Literal
+
+from tqdm.auto import tqdm
+
+from benchmarks.loader import BenchmarkSplit, is_present, load_split
+from benchmarks.metrics import average_metrics
+from benchmarks.prepare import TARGET_RATE_HZ, WINDOW
+from benchmarks.registry import DATASETS, Dataset, get_dataset
+from pretrain import load_model
+from pretrain.model import MotionTextModel
+from skeletons.errors import InputError
+
+from .evaluate import DatasetResult, evaluate_split
+from .prompts import TEMPLATES
+
+DEFAULT_DATA_ROOT = "data/benchmarks"
+Benchmark = str | Dataset | BenchmarkSplit | Callable[[], BenchmarkSplit]
+
+
+def load_splits(benchmarks: Sequence[Benchmark], data_root: str | os.PathLike = DEFAULT_DATA_ROOT,
+                split: str = "test") -> tuple[list[BenchmarkSplit], list[str], dict[str, str]]:
+    """The loaded splits, the names skipped as absent (``"all"`` only) and the failed ones with reasons.
+
+    ``benchmarks`` holds dataset names or folders (any case), registry entries, loaded splits, loaders, or
+    ``"all"``: every registered dataset present under ``data_root``, and BasicMotions, which ships with
+    aeon. A dataset that fails in a batch is listed and left out; the only dataset asked for, or a batch
+    where every dataset fails, raises its InputError.
+    """
+    jobs: list[tuple[str, Callable[[], BenchmarkSplit]]] = []
+    skipped: list[str] = []
+    for entry in benchmarks:
+        if isinstance(entry, str) and entry.lower() == "all":
+            present = [d for d in DATASETS if is_present(d, data_root)]
+            skipped += [d.name for d in DATASETS if d not in present]
+            jobs += [(d.name, partial(load_split, d, data_root, split)) for d in present]
+        elif isinstance(entry, BenchmarkSplit):
+            jobs.append((entry.dataset.name, partial(lambda s: s, entry)))
+        elif callable(entry) and not isinstance(entry, (str, Dataset)):
+            jobs.append((getattr(entry, "name", "custom"), entry))
+        else:
+            dataset = get_dataset(entry) if isinstance(entry, str) else entry
+            jobs.append((dataset.name, partial(load_split, dataset, data_root, split)))
+    jobs = list(dict((name, load) for name, load in jobs).items())
+    splits, failed, errors = [], {}, []
+    for name, load in jobs:
+        try:
+            splits.append(load())
+        except InputError as error:
+            if len(jobs) == 1:
+                raise
+            failed[name] = str(error)
+            errors.append(error)
+    if not splits:
+        raise errors[0] if errors else InputError(None, "no benchmark to evaluate")
+    return splits, skipped, failed
+
+
+def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequence[Benchmark], *,
+                  data_root: str | os.PathLike = DEFAULT_DATA_ROOT, split: str = "test", batch_size: int = 256,
+                  device: str = "cpu", gravity: Literal["keep", "remove"] = "keep",
+                  templates: tuple[str, ...] = TEMPLATES, progress: bool = False) -> dict:
+    """Zero-shot metrics of ``model`` (a model folder or a loaded model) on ``benchmarks``; the document.
+
+    Returns:
+        ``{"model_folder", "model": {"channels", "embed_dim"}, "protocol", "results": {name: metrics},
+        "average", "datasets": {name: {"source", "level", "classes", "joints", "gravity", "gravity_assumed"}},
+        "confusion": {name: (K, K) counts}, "skipped", "failed"}``, metrics as fractions in [0, 1]
+        (:func:`benchmarks.metrics.classification_metrics`).
+    """
+    splits, skipped, failed = load_splits(benchmarks, data_root, split)
+    folder = None if isinstance(model, MotionTextModel) else os.fspath(model)
+    if folder is not None:
+        model = load_model(folder, device=device)
+    check_model_data(model, folder)
+    use_gyro = model.channels == 6
+    results = [evaluate_split(model, s, batch_size=batch_size, use_gyro=use_gyro, gravity=gravity,
+                              templates=templates, progress=progress)
+               for s in tqdm(splits, desc="datasets", unit="dataset", disable=not progress)]
+    return document(folder, model, results, splits, skipped, failed, split=split, use_gyro=use_gyro,
+                    gravity=gravity, templates=templates)
+
+
+def check_model_data(model: MotionTextModel, folder: str | None) -> None:
+    """Refuse a model trained on windows other than the ones evaluation prepares (``config.json``'s data)."""
+    data = getattr(model, "data", None)
+    if data and (data.get("window"), data.get("rate_hz")) != (WINDOW, TARGET_RATE_HZ):
+        raise InputError(folder, f"the model was trained on {data.get('window')} samples at {data.get('rate_hz')} Hz; "
+                                 f"evaluation prepares {WINDOW} samples at {TARGET_RATE_HZ:g} Hz")
+
+
+def document(folder: str | None, model: MotionTextModel, results: list[DatasetResult], splits: list[BenchmarkSplit],
+             skipped: list[str], failed: dict[str, str], *, split: str, use_gyro: bool, gravity: str,
+             templates: tuple[str, ...]) -> dict:
+    """The results document of a run."""
+    metrics = {r.name: r.metrics for r in results}
+    datasets = {s.dataset.name: {"source": s.source, "level": s.dataset.level, "classes": r.class_names,
+                                 "joints": s.dataset.joint_names, "gravity": s.dataset.gravity,
+                                 "gravity_assumed": s.dataset.gravity_assumed}
+                for s, r in zip(splits, results)}
+    return {
+        "model_folder": folder,
+        "model": {"channels": model.channels, "embed_dim": model.embed_dim},
+        "protocol": {"split": split, "window": WINDOW, "rate_hz": TARGET_RATE_HZ, "use_gyro": use_gyro,
+                     "gravity": "removed where included" if gravity == "remove" else "as recorded",
+                     "templates": list(templates), "score": "cosine similarity"},
+        "results": metrics,
+        "average": average_metrics(metrics),
+        "datasets": datasets,
+        "confusion": {r.name: r.confusion.tolist() for r in results},
+        "skipped": skipped,
+        "failed": failed,
+    }

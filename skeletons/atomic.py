@@ -24,7 +24,8 @@ def atomic_path(target: str | os.PathLike, directory: bool = False) -> Iterator[
     """Yield a temporary path beside ``target``; on success it replaces ``target``, on error it is removed.
 
     ``directory=True`` yields an (empty, existing) temporary folder instead of a file path; an existing
-    ``target`` folder is replaced whole.
+    ``target`` is replaced whole (callers decide first whether it may be: :mod:`skeletons.outputs`). The
+    result has the usual mode (umask applied), not the 0600/0700 of a temporary.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -37,13 +38,16 @@ def atomic_path(target: str | os.PathLike, directory: bool = False) -> Iterator[
         temporary = Path(name)
     try:
         yield temporary
-        if not directory:  # mkstemp makes 0600, and some writers recreate the file: set the usual mode last
-            os.chmod(temporary, 0o666 & ~_umask())
-        if directory and target.exists():
+        # mkstemp/mkdtemp make 0600/0700, and some writers recreate the file: set the usual mode last
+        os.chmod(temporary, (0o777 if directory else 0o666) & ~_umask())
+        if directory and (target.exists() or target.is_symlink()):
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             target.rename(old)
             temporary.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
         else:
             os.replace(temporary, target)
     except BaseException:

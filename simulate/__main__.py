@@ -7,17 +7,22 @@
 
 Clips that fail are skipped and listed in OUTPUT/failures.jsonl; the run exits 0 when at least one clip
 succeeded and ends with a one-line summary. Bad arguments or no usable clip: exit 2 with one line.
+An existing OUTPUT that is not a corpus built by this tool is refused unless --overwrite; one build per
+OUTPUT at a time.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from skeletons import InputError
 from skeletons.errors import exit_on_bad_input
 
-from .corpus import CorpusConfig, build_corpus
+from skeletons.outputs import check_output
+
+from .corpus import TOOL, CorpusConfig, build_corpus
 from .sources import SOURCES, amass_items, bvh_items, humanml3d_items, procedural_items
 
 
@@ -41,6 +46,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--shard-size", type=int, default=256, help="items per resumable shard")
     parser.add_argument("--limit", type=int, help="use only the first N items")
     parser.add_argument("--resume", action="store_true", help="keep the finished shards of an interrupted run")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing OUTPUT even if it is not a corpus built by this tool")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     reader = parser.add_argument_group("reader options")
     reader.add_argument("--body-models", help="AMASS: folder with the SMPL/SMPL+H/SMPL-X model files")
@@ -48,6 +55,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     reader.add_argument("--preset", help="BVH: joint-name preset (cmu, cgspeed, mixamo, lafan1)")
     reader.add_argument("--unit-scale", type=float, help="BVH: metres per file unit (default: detected)")
     return parser.parse_args(argv)
+
+
+#: Upper bounds that keep a typo from asking for years of work or terabytes (say so rather than try).
+MAX_RATE_HZ = 10_000.0
+MAX_COUNT = 10_000_000
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse impossible numbers and options in one line each, before any work or any file."""
+    def positive(name: str, value: float, upper: float | None = None) -> None:
+        if not (math.isfinite(value) and value > 0) or (upper is not None and value > upper):
+            bound = f" and at most {upper:g}" if upper is not None else ""
+            raise InputError(None, f"{name} must be a positive number{bound}, got {value}")
+
+    positive("--rate", args.rate, MAX_RATE_HZ)
+    positive("--fps", args.fps, MAX_RATE_HZ)
+    positive("--duration", args.duration, 24 * 3600)
+    if args.shard_size < 1:
+        raise InputError(None, f"--shard-size must be at least 1, got {args.shard_size}")
+    if args.num_workers < 0:
+        raise InputError(None, f"--num-workers must be 0 or more, got {args.num_workers}")
+    if args.limit is not None and args.limit < 1:
+        raise InputError(None, f"--limit must be at least 1, got {args.limit}")
+    if args.source == "procedural" and not 1 <= args.count <= MAX_COUNT:
+        raise InputError(None, f"--count must be between 1 and {MAX_COUNT}, got {args.count}")
+    if args.unit_scale is not None:
+        positive("--unit-scale", args.unit_scale)
+    if args.preset is not None:
+        from skeletons.retarget import PRESETS
+
+        if args.preset not in PRESETS:
+            raise InputError(None, f"unknown --preset {args.preset!r}; expected one of {', '.join(PRESETS)}")
+    if args.mapping is not None:
+        from skeletons.retarget import read_mapping_file
+
+        read_mapping_file(args.mapping)  # raises InputError naming the file and what is wrong
 
 
 def list_items(args: argparse.Namespace):
@@ -65,8 +108,6 @@ def list_items(args: argparse.Namespace):
         options = {"body_models": args.body_models}
         return amass_items(args.input, **options), options
     activities = [a.strip() for a in args.activities.split(",") if a.strip()] if args.activities else None
-    if args.count < 1:
-        raise InputError(None, f"--count must be at least 1, got {args.count}")
     options = {"count": args.count, "activities": activities, "duration_s": args.duration, "fps": args.fps}
     return procedural_items(args.count, args.seed, activities, args.duration, args.fps), options
 
@@ -74,17 +115,20 @@ def list_items(args: argparse.Namespace):
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     with exit_on_bad_input():
+        check_arguments(args)
+        check_output(args.output, TOOL, args.overwrite, recognise=("corpus.json",))  # before listing inputs
         items, options = list_items(args)
         if args.limit is not None:
             items = items[: args.limit]
         config = CorpusConfig(source=args.source, rate_hz=args.rate, sensor=args.sensor, seed=args.seed,
                               float16=args.float16, shard_size=args.shard_size, options=options)
         report = build_corpus(items, args.output, config, num_workers=args.num_workers, resume=args.resume,
-                              progress=not args.quiet)
+                              progress=not args.quiet, overwrite=args.overwrite)
         print(report.summary())
         if report.ok == 0:
-            raise InputError(args.input, f"no clip could be simulated ({report.failed} failed; see "
-                                         f"{args.output}.partial/*/failures.jsonl)")
+            first = report.first_failure or {}
+            raise InputError(first.get("file") or args.input,
+                             f"no clip could be simulated ({report.failed} failed; first: {first.get('reason')})")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,11 @@
 
 The run is split into shards of items. Each finished shard is saved under ``<output>.partial/`` with its
 failures, so ``--resume`` skips it; when every shard is done they are joined into a temporary folder that
-is renamed to ``<output>``. Items that fail are skipped and listed in ``<output>/failures.jsonl``.
+is renamed to ``<output>``. Items that fail -- at reading, simulation or writing, one clip at a time -- are
+skipped and listed in ``<output>/failures.jsonl``; the build goes on.
+
+The output is ours to replace only when it carries our marker (:mod:`skeletons.outputs`); anything else is
+refused unless ``overwrite``. One build per output at a time (a lock beside it).
 """
 from __future__ import annotations
 
@@ -18,10 +22,13 @@ import numpy as np
 
 from skeletons import InputError, Motion
 from skeletons.atomic import atomic_path
+from skeletons.outputs import check_output, claim_output, mark_output
 
 from .sources import Item, procedural_items
 
 CORPUS_VERSION = 1
+TOOL = "simulate"
+PARTIAL_TOOL = "simulate (unfinished)"
 
 
 @dataclass
@@ -48,6 +55,7 @@ class BuildReport:
     failed: int
     seconds: float
     output: Path
+    first_failure: dict | None = None
 
     def summary(self) -> str:
         return f"simulate: ok={self.ok} failed={self.failed} seconds={self.seconds:.1f} output={self.output}"
@@ -95,11 +103,17 @@ def clip_seed(seed: int, row_id: str) -> int:
     return int.from_bytes(digest, "little")
 
 
-def simulate_motions(motions: list[Motion], config: CorpusConfig, row_ids: list[str]) -> list[np.ndarray]:
+def _failure(error: BaseException) -> str:
+    return error.problem if isinstance(error, InputError) else f"{type(error).__name__}: {error}"
+
+
+def simulate_motions(motions: list[Motion], config: CorpusConfig, row_ids: list[str],
+                     errors: dict[int, str] | None = None) -> list[np.ndarray | None]:
     """IMU for each motion, batching clips of equal length, rate and kind through ``simulate_batch``.
 
     Each row's sensor errors are seeded by (``config.seed``, its id), so a row is the same whichever
-    clips it was batched with.
+    clips it was batched with. Without ``errors`` a failure raises; with it, a batch that fails is redone
+    clip by clip and each failing clip gets ``None`` and its reason in ``errors[index]``.
     """
     from .physics import simulate_batch
 
@@ -108,14 +122,29 @@ def simulate_motions(motions: list[Motion], config: CorpusConfig, row_ids: list[
     for index, motion in enumerate(motions):
         groups[(motion.num_frames, motion.fps, motion.rotations is not None)].append(index)
     results: list[np.ndarray | None] = [None] * len(motions)
-    for (_, fps, has_rotations), indices in groups.items():
+
+    def run(indices: list[int], fps: float, has_rotations: bool) -> None:
         positions = np.stack([motions[i].positions for i in indices])
         rotations = np.stack([motions[i].rotations for i in indices]) if has_rotations else None
-        imu = simulate_batch(positions, fps, rotations=rotations, rate_hz=config.rate_hz, sensor=sensor,
-                             clip_seeds=[clip_seed(config.seed, row_ids[i]) for i in indices])
+        with np.errstate(all="ignore"):  # a bad clip shows as non-finite output, reported per clip
+            imu = simulate_batch(positions, fps, rotations=rotations, rate_hz=config.rate_hz, sensor=sensor,
+                                 clip_seeds=[clip_seed(config.seed, row_ids[i]) for i in indices])
         for i, row in zip(indices, imu):
             results[i] = row
-    return results  # type: ignore[return-value]
+
+    for (_, fps, has_rotations), indices in groups.items():
+        if errors is None:
+            run(indices, fps, has_rotations)
+            continue
+        try:
+            run(indices, fps, has_rotations)
+        except Exception:  # find the clip(s) at fault; the others are simulated alone, same seeds
+            for i in indices:
+                try:
+                    run([i], fps, has_rotations)
+                except Exception as error:
+                    errors[i] = _failure(error)
+    return results
 
 
 def build_shard(items: list[Item], config: CorpusConfig) -> tuple[dict, list[dict]]:
@@ -128,17 +157,24 @@ def build_shard(items: list[Item], config: CorpusConfig) -> tuple[dict, list[dic
             if not motions:
                 raise InputError(item.file, "holds no motion")
         except Exception as error:  # a batch job lists bad items and goes on
-            reason = error.problem if isinstance(error, InputError) else f"{type(error).__name__}: {error}"
-            failures.append({"id": item.id, "file": item.file, "reason": reason})
+            failures.append({"id": item.id, "file": item.file, "reason": _failure(error)})
             continue
         loaded.extend((item, row_id, motion) for row_id, motion in zip(_row_ids(item, motions), motions))
 
-    imus = simulate_motions([m for _, _, m in loaded], config, [r for _, r, _ in loaded]) if loaded else []
+    errors: dict[int, str] = {}
+    imus = simulate_motions([m for _, _, m in loaded], config, [r for _, r, _ in loaded], errors)
     dtype = np.float16 if config.float16 else np.float32
     columns: dict[str, list] = defaultdict(list)
-    for (item, row_id, motion), imu in zip(loaded, imus):
-        if not np.isfinite(imu).all():
-            failures.append({"id": row_id, "file": item.file, "reason": "simulation produced NaN or inf"})
+    for index, ((item, row_id, motion), imu) in enumerate(zip(loaded, imus)):
+        reason = errors.get(index)
+        if reason is None and (imu is None or imu.ndim != 3 or imu.shape[0] < 1 or imu.shape[1:] != (22, 6)):
+            reason = f"simulation gave shape {None if imu is None else imu.shape}, not (T, 22, 6)"
+        if reason is None and not np.isfinite(imu).all():
+            reason = "simulation produced NaN or inf"
+        if reason is None and not (np.isfinite(imu.astype(dtype)).all()):
+            reason = f"IMU values overflow {np.dtype(dtype).name}"
+        if reason is not None:
+            failures.append({"id": row_id, "file": item.file, "reason": reason})
             continue
         columns["id"].append(row_id)
         columns["imu"].append(imu.astype(dtype))
@@ -149,6 +185,31 @@ def build_shard(items: list[Item], config: CorpusConfig) -> tuple[dict, list[dic
         if item.activity is not None:
             columns["activity"].append(item.activity)
     return dict(columns), failures
+
+
+def _shard_dataset(columns: dict, schema, failures: list[dict], items: list[Item]):
+    """The shard's rows as a Dataset; when the whole shard cannot be encoded, each row is tried alone and
+    the rows that fail join ``failures``."""
+    from datasets import Dataset, concatenate_datasets
+
+    try:
+        return Dataset.from_dict(columns, features=schema)
+    except Exception:
+        pass
+    def file_of(row_id: str) -> str:
+        owners = [item for item in items if row_id == item.id or row_id.startswith(item.id + "/")
+                  or row_id.startswith(item.id + "_")]
+        return max(owners, key=lambda item: len(item.id)).file if owners else ""
+
+    rows = []
+    for k, row_id in enumerate(columns["id"]):
+        try:
+            rows.append(Dataset.from_dict({name: values[k:k + 1] for name, values in columns.items()},
+                                          features=schema))
+        except Exception as error:
+            failures.append({"id": row_id, "file": file_of(row_id),
+                             "reason": f"could not be written: {_failure(error)}"})
+    return concatenate_datasets(rows) if rows else Dataset.from_dict({n: [] for n in columns}, features=schema)
 
 
 def _shard_job(args: tuple) -> tuple[int, int, int]:
@@ -165,29 +226,40 @@ def _shard_job(args: tuple) -> tuple[int, int, int]:
     target = Path(partial) / f"shard-{index:05d}"
     with atomic_path(target, directory=True) as temporary:
         if columns:
-            Dataset.from_dict(columns, features=features(with_activity, config.float16)).save_to_disk(
+            _shard_dataset(columns, features(with_activity, config.float16), failures, items).save_to_disk(
                 str(temporary / "data"))
         (temporary / "failures.jsonl").write_text("".join(json.dumps(f) + "\n" for f in failures))
     return index, len(columns.get("id", [])), len(failures)
 
 
 def build_corpus(items: list[Item], output: str | Path, config: CorpusConfig, num_workers: int = 0,
-                 resume: bool = False, progress: bool = True) -> BuildReport:
-    """Simulate ``items`` into a dataset at ``output``; see the module docstring for the on-disk protocol."""
+                 resume: bool = False, progress: bool = True, overwrite: bool = False) -> BuildReport:
+    """Simulate ``items`` into a dataset at ``output``; see the module docstring for the on-disk protocol.
+
+    ``output`` (and ``<output>.partial``) that is not a corpus of ours is refused with ``InputError`` unless
+    ``overwrite``; a second build into the same output while one runs is refused.
+    """
+    with claim_output(output, TOOL, overwrite, recognise=("corpus.json",)):
+        return _build_corpus(items, Path(output), config, num_workers, resume, progress, overwrite)
+
+
+def _build_corpus(items: list[Item], output: Path, config: CorpusConfig, num_workers: int, resume: bool,
+                  progress: bool, overwrite: bool) -> BuildReport:
     from datasets import concatenate_datasets, load_from_disk
     from datasets.utils.logging import disable_progress_bar
     from tqdm import tqdm
 
     disable_progress_bar()  # one bar for the whole run, ours
     start = time.perf_counter()
-    output = Path(output)
     partial = output.with_name(output.name + ".partial")
+    check_output(partial, PARTIAL_TOOL, overwrite, recognise=("manifest.json",))
     fingerprint = config.fingerprint(items)
     manifest = partial / "manifest.json"
     if partial.exists() and not (resume and manifest.exists()
                                  and json.loads(manifest.read_text()).get("fingerprint") == fingerprint):
-        shutil.rmtree(partial)
+        shutil.rmtree(partial) if partial.is_dir() else partial.unlink()
     partial.mkdir(parents=True, exist_ok=True)
+    mark_output(partial, PARTIAL_TOOL)
     manifest.write_text(json.dumps({"fingerprint": fingerprint, "config": asdict(config)}, default=str))
 
     with_activity = any(item.activity is not None for item in items)
@@ -222,11 +294,13 @@ def build_corpus(items: list[Item], output: str | Path, config: CorpusConfig, nu
             dataset = parts[0] if len(parts) == 1 else concatenate_datasets(parts)
             dataset.save_to_disk(str(temporary))
             (temporary / "failures.jsonl").write_text("".join(json.dumps(f) + "\n" for f in failures))
+            mark_output(temporary, TOOL)
             (temporary / "corpus.json").write_text(json.dumps(
                 {"version": CORPUS_VERSION, "config": asdict(config), "rows": ok, "failed": len(failures)},
                 indent=2, default=str))
-        shutil.rmtree(partial)
-    return BuildReport(ok=ok, failed=len(failures), seconds=time.perf_counter() - start, output=output)
+    shutil.rmtree(partial)  # done, or nothing worth resuming: no clip could be simulated
+    return BuildReport(ok=ok, failed=len(failures), seconds=time.perf_counter() - start, output=output,
+                       first_failure=failures[0] if failures else None)
 
 
 def procedural_corpus(folder: str | Path, clips: int, seed: int = 0, sensor: str = "consumer",

@@ -87,8 +87,12 @@ def _relative_id(path: Path, root: Path) -> str:
 
 def activity_plan(count: int, seed: int, activities: list[str] | None = None) -> list[str]:
     """Which activity each of ``count`` items shows: every listed activity in turn (a fresh shuffled
-    order each round, so all appear once ``count`` reaches their number), with about
-    :data:`TRANSITION_SHARE` transition clips mixed in when ``activities`` is None."""
+    order each round), with each slot a transition clip with probability :data:`TRANSITION_SHARE` when
+    ``activities`` is None.
+
+    The plan is one stream drawn slot by slot, so ``activity_plan(n, s)`` is the first ``n`` entries of
+    ``activity_plan(m, s)`` for any ``m > n``: a small corpus is the prefix of a larger one.
+    """
     from skeletons.procedural import ACTIVITIES
 
     if activities is None:
@@ -104,13 +108,15 @@ def activity_plan(count: int, seed: int, activities: list[str] | None = None) ->
     if count < 0:
         raise InputError(None, f"count must be non-negative, got {count}")
     rng = np.random.default_rng([seed, 0x9E3779B9])
-    transitions = int(round(share * count))
     order: list[str] = []
-    while len(order) < count - transitions:
-        order.extend(pool[i] for i in rng.permutation(len(pool)))
-    order = order[: count - transitions]
-    for position in sorted(rng.choice(count, size=transitions, replace=False)) if transitions else []:
-        order.insert(int(position), "transition")
+    round_: list[str] = []
+    while len(order) < count:
+        if share and rng.random() < share:
+            order.append("transition")
+            continue
+        if not round_:
+            round_ = [pool[i] for i in rng.permutation(len(pool))][::-1]
+        order.append(round_.pop())
     return order
 
 

@@ -227,3 +227,9 @@ def test_procedural_items_load_picklable_clips():
     assert motion.num_frames == 40 and motion.rotations is not None
     again = procedural_items(4, seed=9, activities=["walk", "stand"], duration_s=2.0)[0].load()[0]
     assert np.array_equal(motion.positions, again.positions)
+
+
+def test_a_small_procedural_corpus_is_the_prefix_of_a_larger_one():
+    small, large = procedural_items(50, seed=0), procedural_items(2000, seed=0)
+    assert [(i.id, i.file, i.activity) for i in small] == [(i.id, i.file, i.activity) for i in large[:50]]
+    assert activity_plan(7, 5, ["walk", "sit", "run"]) == activity_plan(30, 5, ["walk", "sit", "run"])[:7]

@@ -37,6 +37,9 @@ from pathlib import Path
 
 from skeletons.atomic import atomic_path, write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
+from skeletons.outputs import check_output, claim_output, mark_output
+
+TOOL = "simulate.paraphrase"
 
 SYSTEM_PROMPT = ("You rewrite short descriptions of human movement. Keep the meaning exactly: the same "
                  "activity, body parts, left/right sides, directions, speed and order of actions.")
@@ -159,7 +162,7 @@ class ChatClient:
 
     endpoint: str
     model: str
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # a secret: never in repr, logs or errors
     requests_per_second: float = 2.0
     max_retries: int = 5
     backoff_s: float = 1.0
@@ -173,6 +176,10 @@ class ChatClient:
         if not re.match(r"^https?://", self.endpoint):
             raise InputError(None, f"--endpoint must be an http(s) URL, got {self.endpoint!r}")
         self.url = self.endpoint.rstrip("/") + "/chat/completions"
+
+    def _redact(self, text: str) -> str:
+        """``text`` with the API key replaced (a server may echo it back)."""
+        return text.replace(self.api_key, "[API key]") if self.api_key else text
 
     def _pace(self) -> None:
         if self.requests_per_second > 0:
@@ -203,16 +210,17 @@ class ChatClient:
                 return str(body["choices"][0]["message"]["content"])
             except urllib.error.HTTPError as error:
                 if error.code != 429 and error.code < 500:
-                    detail = error.read().decode("utf-8", "replace")[:200].replace("\n", " ")
+                    detail = self._redact(error.read().decode("utf-8", "replace"))[:200].replace("\n", " ")
                     raise InputError(self.url, f"the server refused the request: HTTP {error.code} {detail}") from None
                 problem = f"HTTP {error.code}"
                 after = (error.headers.get("Retry-After") or "").strip() if error.headers else ""
                 wait = min(float(after), 60.0) if after.isdigit() else backoff
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as error:
-                problem, wait = f"cannot reach the server ({getattr(error, 'reason', error)})", backoff
+                problem = self._redact(f"cannot reach the server ({getattr(error, 'reason', error)})")
+                wait = backoff
             except (KeyError, IndexError, TypeError, ValueError) as error:
                 raise InputError(self.url, f"unexpected reply from the server ({type(error).__name__}: "
-                                           f"{error})") from None
+                                           f"{self._redact(str(error))})") from None
         raise InputError(self.url, f"{problem}; gave up after {self.max_retries + 1} attempts")
 
 
@@ -237,6 +245,15 @@ class Cache:
                 self.entries = json.loads(path.read_text(encoding="utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 raise InputError(path, f"is not a paraphrase cache (bad JSON: {error})") from None
+            except OSError as error:
+                raise InputError(path, f"cannot be read ({error.strerror})") from None
+            bad = not isinstance(self.entries, dict) or any(
+                not isinstance(entry, dict) or not isinstance(entry.get("asked"), int)
+                or not isinstance(entry.get("paraphrases"), list)
+                or not all(isinstance(p, str) for p in entry["paraphrases"]) for entry in self.entries.values())
+            if bad:
+                raise InputError(path, 'is not a paraphrase cache (expected {"model\\ttext": {"asked": n, '
+                                       '"paraphrases": [...]}})')
         self.dirty = 0
 
     def get(self, model: str, text: str, count: int) -> list[str] | None:
@@ -281,8 +298,18 @@ def augment(rows: list[list[str]], paraphrases: dict[str, list[str]]) -> list[li
 
 
 def paraphrase_corpus(corpus_dir: Path, output: Path, paraphraser: Callable[[str], list[str]],
-                      progress: bool = True, on_done: Callable[[], None] | None = None) -> dict:
-    """Write ``corpus_dir`` with augmented texts to ``output`` (atomically); return a summary."""
+                      progress: bool = True, on_done: Callable[[], None] | None = None,
+                      overwrite: bool = False) -> dict:
+    """Write ``corpus_dir`` with augmented texts to ``output`` (atomically); return a summary.
+
+    ``output`` that is not an earlier output of this tool is refused unless ``overwrite``; one writer at a time.
+    """
+    with claim_output(output, TOOL, overwrite):
+        return _paraphrase_corpus(Path(corpus_dir), Path(output), paraphraser, progress, on_done)
+
+
+def _paraphrase_corpus(corpus_dir: Path, output: Path, paraphraser: Callable[[str], list[str]],
+                       progress: bool, on_done: Callable[[], None] | None) -> dict:
     from datasets import Sequence, Value
     from tqdm import tqdm
 
@@ -318,6 +345,7 @@ def paraphrase_corpus(corpus_dir: Path, output: Path, paraphraser: Callable[[str
             if (Path(corpus_dir) / name).exists():
                 shutil.copy2(Path(corpus_dir) / name, temporary / name)
         (temporary / "paraphrase.json").write_text(json.dumps(summary, indent=2))
+        mark_output(temporary, TOOL)
     return summary
 
 
@@ -338,6 +366,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     server.add_argument("--max-retries", type=int, default=5, help="retries on 429/5xx/connection errors (default 5)")
     server.add_argument("--backoff-s", type=float, default=1.0, help="first retry wait, doubled each time (default 1)")
     server.add_argument("--timeout-s", type=float, default=60.0, help="per-request timeout (default 60)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing OUTPUT even if this tool did not write it")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -346,6 +376,13 @@ def make_paraphraser(args: argparse.Namespace) -> tuple[Callable[[str], list[str
     """The per-text function for the chosen backend, a finaliser (saves the cache) and the client."""
     if args.per_text < 1:
         raise InputError(None, f"--per-text must be at least 1, got {args.per_text}")
+    import math
+
+    for name, value, low in (("--requests-per-second", args.requests_per_second, 0.0),
+                             ("--backoff-s", args.backoff_s, 0.0), ("--timeout-s", args.timeout_s, 1e-3),
+                             ("--max-retries", args.max_retries, 0)):
+        if not (math.isfinite(value) and value >= low):
+            raise InputError(None, f"{name} must be a finite number of at least {low:g}, got {value}")
     if args.backend == "rules":
         return (lambda text: rules_paraphrases(text, args.per_text, args.seed)), (lambda: None), None
     if not args.endpoint or not args.model:
@@ -364,9 +401,12 @@ def make_paraphraser(args: argparse.Namespace) -> tuple[Callable[[str], list[str
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     with exit_on_bad_input():
+        check_output(args.output, TOOL, args.overwrite)
+        if args.output.resolve() == args.corpus.resolve():
+            raise InputError(args.output, "is the input --corpus; write the paraphrased corpus elsewhere")
         paraphraser, finish, client = make_paraphraser(args)
         summary = paraphrase_corpus(args.corpus, args.output, paraphraser, progress=not args.quiet,
-                                    on_done=finish)
+                                    on_done=finish, overwrite=args.overwrite)
         requests = f" requests={client.requests}" if client is not None else ""
         print(f"paraphrase: rows={summary['rows']} texts={summary['texts']} "
               f"paraphrases={summary['paraphrases']}{requests} output={args.output}")

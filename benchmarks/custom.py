@@ -23,6 +23,8 @@ from .registry import DEG_TO_RAD, Dataset, Gravity, Placement
 
 ACC_UNITS = {"m/s2": 1.0, "g": GRAVITY}
 GYRO_UNITS = {"rad/s": 1.0, "deg/s": DEG_TO_RAD}
+#: Sample rates a wearable recording can have; outside them resampling would give no frame or billions.
+MIN_RATE_HZ, MAX_RATE_HZ = 1.0, 10_000.0
 
 
 def parse_joint(value: str | int) -> int:
@@ -45,8 +47,9 @@ def custom_dataset(joints: Sequence[str | int], rate_hz: float, *, acc_unit: str
     indices = [parse_joint(j) for j in joints]
     if not indices or len(set(indices)) != len(indices):
         raise InputError(None, f"--joints needs one or more distinct joints, got {list(joints)}")
-    if not rate_hz > 0:
-        raise InputError(None, f"the sample rate must be positive, got {rate_hz}")
+    if not MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:  # also refuses nan and inf
+        raise InputError(None, f"--input-rate must be a sample rate between {MIN_RATE_HZ:g} and {MAX_RATE_HZ:g} Hz, "
+                               f"got {rate_hz}")
     if acc_unit not in ACC_UNITS or gyro_unit not in GYRO_UNITS:
         raise InputError(None, f"units: accelerometer one of {list(ACC_UNITS)}, gyroscope one of {list(GYRO_UNITS)}")
     width = 6 if gyro else 3

@@ -35,8 +35,11 @@ from pretrain.stgcn import STGCN
 from skeletons.arguments import add_model_argument, require
 from skeletons.atomic import atomic_path
 from skeletons.errors import InputError, exit_on_bad_input
+from skeletons.outputs import check_output, mark_output
 
 #: open_clip's name for the CLIP model whose text tower UniMTS keeps.
+TOOL = "pretrain.import_unimts"
+MODEL_FILES = ("model.safetensors", "config.json")
 CLIP_MODEL = "ViT-B-32-quickgelu"
 #: UniMTS feeds the encoder acceleration only.
 UNIMTS_CHANNELS = 3
@@ -153,10 +156,15 @@ def model_files(encoder: STGCN, text_tower: nn.Module, logit_scale: float) -> tu
     return {key: value.detach().contiguous() for key, value in tensors.items()}, config
 
 
-def import_unimts(checkpoint: str | Path, outdir: str | Path) -> Path:
-    """Convert the UniMTS checkpoint file into ``outdir`` (``model.safetensors`` + ``config.json``)."""
+def import_unimts(checkpoint: str | Path, outdir: str | Path, overwrite: bool = False) -> Path:
+    """Convert the UniMTS checkpoint file into ``outdir`` (``model.safetensors`` + ``config.json``).
+
+    ``outdir`` must be absent, empty or a model folder (it holds ``model.safetensors`` and ``config.json``);
+    anything else is refused unless ``overwrite``.
+    """
     from safetensors.torch import save_file
 
+    check_output(outdir, TOOL, overwrite, recognise=MODEL_FILES)
     try:
         stgcn_state, text_state, logit_scale = split_unimts_state(load_unimts_checkpoint(checkpoint))
         encoder, text_tower = unimts_encoders(stgcn_state, text_state)
@@ -164,11 +172,14 @@ def import_unimts(checkpoint: str | Path, outdir: str | Path) -> Path:
         raise InputError(checkpoint, error.problem) from None
     tensors, config = model_files(encoder, text_tower, logit_scale)
     outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():  # only with overwrite: the user asked to replace this file
+        outdir.unlink()
     outdir.mkdir(parents=True, exist_ok=True)
     with atomic_path(outdir / "model.safetensors") as temporary:
         save_file(tensors, str(temporary), metadata={"format": FORMAT})
     with atomic_path(outdir / "config.json") as temporary:
         temporary.write_text(json.dumps(config, indent=2) + "\n")
+    mark_output(outdir, TOOL)
     return outdir
 
 
@@ -198,6 +209,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("weights", help="the released UniMTS weights (a torch state_dict, .pth)")
     add_model_argument(parser, help="model folder to write: model.safetensors + config.json")
     parser.add_argument("outdir", nargs="?", help=argparse.SUPPRESS)  # the old spelling of --model
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace --model even if it is not a model folder (a file, another folder)")
     args = parser.parse_args(argv)
     if args.outdir is not None:
         if args.model is not None:
@@ -205,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
         args.model = args.outdir
     require(parser, args, model="--model")
     with exit_on_bad_input():
-        import_unimts(args.weights, args.model)
+        import_unimts(args.weights, args.model, overwrite=args.overwrite)
 
 
 if __name__ == "__main__":

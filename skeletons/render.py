@@ -7,6 +7,7 @@ import numpy as np
 
 from .atomic import atomic_path
 from .body import JOINT_NAMES, bones
+from .errors import InputError
 from .motion import Motion
 
 _LEFT, _RIGHT, _MIDDLE = "tab:blue", "tab:red", "0.25"
@@ -22,7 +23,17 @@ def render_gif(motion: Motion, output: str | Path, fps: float = 10.0, max_frames
     """Render ``motion`` as a GIF at ``output`` (written atomically), at most ``max_frames`` frames.
 
     The view follows the pelvis horizontally; y (up) is drawn vertically. Left side blue, right red.
+    Impossible settings and an output that cannot be written are an :class:`InputError`.
     """
+    output = Path(output)
+    if not (np.isfinite(fps) and 0 < fps <= 1000):
+        raise InputError(None, f"--fps must be a frame rate above 0 and at most 1000, got {fps}")
+    if max_frames < 1:
+        raise InputError(None, f"--max-frames must be at least 1, got {max_frames}")
+    if output.suffix.lower() != ".gif":
+        raise InputError(output, "the output must be a .gif file")
+    if output.is_dir():
+        raise InputError(output, "is a folder; give the GIF file to write")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -61,8 +72,11 @@ def render_gif(motion: Motion, output: str | Path, fps: float = 10.0, max_frames
     axes.set_zlabel("y (up)")
     axes.view_init(elev=15, azim=-60)
     animation = FuncAnimation(figure, draw, frames=len(frames), blit=False)
-    output = Path(output)
-    with atomic_path(output) as temporary:
-        animation.save(temporary, writer=PillowWriter(fps=shown_fps), dpi=dpi)
-    plt.close(figure)
+    try:
+        with atomic_path(output) as temporary:
+            animation.save(temporary, writer=PillowWriter(fps=shown_fps), dpi=dpi)
+    except OSError as error:
+        raise InputError(output, f"cannot be written ({error.strerror or error})") from None
+    finally:
+        plt.close(figure)
     return output

@@ -1,6 +1,12 @@
-"""Shared test helpers: the real fixtures in ../shared (skipped cleanly when absent)."""
+"""Shared test helpers: the real fixtures in ../shared (skipped cleanly when absent).
+
+CI (``.ci/run``) sets ``REQUIRE_SHARED=1``: there a missing ``../shared`` fails the tests that need it
+instead of turning them into skips, so the guards of joint order, checkpoint keys and real-clip physics
+cannot go quiet while CI stays green. A user's plain ``make test`` still skips them.
+"""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +19,8 @@ REFERENCE = SHARED / "reference"
 
 def _require(path: Path) -> Path:
     if not path.exists():
+        if os.environ.get("REQUIRE_SHARED") == "1":
+            pytest.fail(f"{path} is not here, and REQUIRE_SHARED=1 (CI) needs it")
         pytest.skip(f"{path} is not here (a user's clone has no ../shared)")
     return path
 

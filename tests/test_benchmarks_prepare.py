@@ -67,6 +67,12 @@ def test_uci_har_window_length():
     x = np.ones((3, 128, 9))  # 2.56 s at 50 Hz -> floor(51.2) = 51 real samples, then tiled
     imu, _ = prepare_windows(x, get_dataset("UCIHAR").placements, 50)
     np.testing.assert_allclose(imu[:, :, 9, :3], GRAVITY, rtol=1e-6)
+    # A non-constant series shows the length: the tiling repeats with period 51 (ceil would give 52).
+    ramp = np.repeat(np.linspace(0.0, 1.0, 128)[None, :, None], 9, axis=2)
+    imu, _ = prepare_windows(ramp, get_dataset("UCIHAR").placements, 50)
+    signal = imu[0, :, 9, 0]
+    np.testing.assert_array_equal(signal[51:102], signal[:51])
+    assert np.abs(np.diff(signal[:51])).min() > 0  # 51 distinct real samples before the first repeat
 
 
 def test_accelerometer_only_devices_and_use_gyro():

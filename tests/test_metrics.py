@@ -36,6 +36,20 @@ def test_hand_computed_metrics():
     assert all(0.0 <= m[k] <= 1.0 for k in METRIC_KEYS if k != "n")
 
 
+def test_macro_f1_is_the_mean_of_per_class_f1_over_the_classes_that_occur():
+    # Four classes; class 3 is neither a target nor a prediction, so it is left out of the macro averages.
+    targets = np.array([0, 0, 0, 1, 2, 2])
+    predictions = np.array([0, 0, 1, 1, 1, 2])
+    scores = np.eye(4)[predictions] + 0.01 * np.arange(4)[::-1]
+    m = classification_metrics(scores, targets)
+    # per class (P, R, F1): 0 (1, 2/3, 4/5); 1 (1/3, 1, 1/2); 2 (1, 1/2, 2/3)
+    assert m["acc"] == pytest.approx(4 / 6)
+    assert m["precision"] == pytest.approx(7 / 9)
+    assert m["recall"] == pytest.approx(13 / 18)
+    assert m["f1"] == pytest.approx(59 / 90)  # not 2PR/(P+R) of the macro P and R (0.749)
+    assert m["f1"] != pytest.approx(2 * m["precision"] * m["recall"] / (m["precision"] + m["recall"]))
+
+
 def test_perfect_scores_and_five_or_more_classes():
     targets = np.arange(7) % 6
     scores = np.eye(6)[targets] + 0.01 * np.arange(6)  # the true class always wins

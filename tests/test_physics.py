@@ -238,7 +238,6 @@ def _step_rate(pelvis_acc: np.ndarray, rate: float) -> float:
 
 
 def test_cmu_walk(bvh_walks):
-    pytest.importorskip("skeletons.readers.bvh")
     walk = skeletons.load_motion(next(p for p in bvh_walks if p.name == "131_01.bvh"))
     for rotations in (walk.rotations, None):
         imu = simulate_imu(Motion(positions=walk.positions, fps=walk.fps, rotations=rotations))

@@ -7,6 +7,8 @@ only that span of the clip.
 """
 from __future__ import annotations
 
+import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +40,14 @@ def captions_path(joints_path: Path) -> Path:
 def read_captions(path: Path) -> list[Caption]:
     """Parse a HumanML3D ``texts/ID.txt``; malformed lines are an :class:`InputError`."""
     captions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"is not UTF-8 text (byte 0x{error.object[error.start]:02X} at offset "
+                               f"{error.start})") from None
+    except OSError as error:
+        raise InputError(path, f"cannot be read ({error.strerror})") from None
+    for number, line in enumerate(content.splitlines(), start=1):
         if not line.strip():
             continue
         fields = line.split("#")
@@ -55,16 +64,45 @@ def read_captions(path: Path) -> list[Caption]:
 
 
 def load_array(path: Path) -> np.ndarray:
-    """Load an ``.npy`` file as a float array, or raise :class:`InputError` saying why not."""
+    """Load an ``.npy`` file as a real-valued array, or raise :class:`InputError` saying why not.
+
+    The header is checked against the file's size first, so a header claiming 10^15 frames is refused
+    rather than allocated.
+    """
     try:
-        array = np.load(path, allow_pickle=False)
+        array = np.load(check_npy_header(path), mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except (ValueError, OSError, EOFError, MemoryError) as error:
+        raise InputError(path, f"not a readable .npy array ({error})") from None
+    if not isinstance(array, np.ndarray) or not (np.issubdtype(array.dtype, np.integer)
+                                                 or np.issubdtype(array.dtype, np.floating)):
+        raise InputError(path, f"expected a real-valued numeric array, got dtype "
+                               f"{getattr(array, 'dtype', type(array))}")
+    return np.asarray(array)
+
+
+def check_npy_header(path: Path) -> Path:
+    """``path`` if its ``.npy`` header describes an array the file really holds; InputError otherwise."""
+    try:
+        with open(path, "rb") as file:
+            version = np.lib.format.read_magic(file)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = read_header(file, max_header_size=10_000)
+            offset = file.tell()
+            size = os.fstat(file.fileno()).st_size
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except (ValueError, OSError, EOFError) as error:
         raise InputError(path, f"not a readable .npy array ({error})") from None
-    if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.number):
-        raise InputError(path, f"expected a numeric array, got dtype {getattr(array, 'dtype', type(array))}")
-    return array
+    if dtype.hasobject:
+        raise InputError(path, "holds Python objects, not numbers")
+    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if claimed != size - offset:
+        raise InputError(path, f"header claims shape {shape} ({claimed} bytes) but the file holds "
+                               f"{size - offset} bytes of data")
+    return path
 
 
 def load_humanml3d(path: str | Path, fps: float = FPS, span: tuple[float, float] | None = None) -> Motion:
@@ -92,7 +130,11 @@ def load_humanml3d(path: str | Path, fps: float = FPS, span: tuple[float, float]
         texts = [c.text for c in captions if c.whole_clip]
     else:
         start, end = span
-        positions = positions[int(round(start * fps)) : int(round(end * fps))]
+        first, last = int(round(start * fps)), min(int(round(end * fps)), positions.shape[0])
+        if first < 0 or last - first < 2:
+            raise InputError(text_file, f"caption span {start:g}-{end:g} s lies outside the clip's "
+                                        f"{positions.shape[0] / fps:g} s or is shorter than 2 frames")
+        positions = positions[first:last]
         texts = [c.text for c in captions if (c.start_s, c.end_s) == (start, end)]
         name = f"{name}@{start:g}-{end:g}"
     if positions.shape[0] < 2:
@@ -107,5 +149,8 @@ def load_humanml3d_segments(path: str | Path, fps: float = FPS) -> list[Motion]:
     text_file = captions_path(path)
     spans = {(c.start_s, c.end_s) for c in read_captions(text_file)} if text_file.is_file() else set()
     for span in sorted(s for s in spans if s != (0.0, 0.0)):
-        motions.append(load_humanml3d(path, fps, span=span))
+        try:
+            motions.append(load_humanml3d(path, fps, span=span))
+        except InputError as error:  # one bad span costs that span only, not the file
+            warnings.warn(str(error), stacklevel=2)
     return motions

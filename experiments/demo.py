@@ -150,9 +150,9 @@ def run(args: argparse.Namespace) -> dict:
     from zero_shot.report import plot_confusion
 
     timings: dict[str, float] = {}
-    args.output.mkdir(parents=True, exist_ok=True)
     with timed(timings, "corpus"):
         corpus = procedural_corpus(args.corpus, args.clips)
+    args.output.mkdir(parents=True, exist_ok=True)  # after the corpus: a refused --corpus leaves no folder
     with timed(timings, "pretrain"):
         trained = pretrain_once(corpus, args.model, args.config)
     with timed(timings, "zero_shot"):

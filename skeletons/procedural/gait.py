@@ -35,7 +35,7 @@ from .rig import (
     wrist_rotation,
 )
 from .rotations import apply, rot_x, rot_y
-from .signals import integrate, keyframes, smooth, smooth_noise
+from .signals import impact_ripple, integrate, keyframes, smooth, smooth_noise
 from .take import Facts, Take, tempo_of
 
 PAD_S = 1.5  # extra time generated before and after the clip so that edges look like the middle
@@ -43,6 +43,9 @@ REACH_TOLERANCE = 0.008  # m
 PRESWING = 0.85  # fraction of a stance after which a foot no longer caps the pelvis height
 LOADING = 0.1  # fraction of a stance over which a landing foot takes the body's weight
 UNLOADING = 0.3  # fraction of a stance over which a foot hands the weight on before pre-swing
+#: Decay time (s) of the ringing after a foot strike: heel-strike transients at the pelvis die out within
+#: 0.1-0.2 s (Whittle, "Gait Analysis", 2007; Lafortune et al., J Biomech 1996).
+STRIKE_DECAY_S = 0.05
 
 #: Contact windows per foot as (start, length) in cycle units; "duty" scales the lengths.
 PATTERNS = {
@@ -92,6 +95,8 @@ class GaitStyle:
     turn_rate: np.ndarray | None = field(default=None, repr=False)  # deg/s per frame of the padded grid
     free_leg: tuple[float, float] = (0.5, 0.25)  # a leg that never lands: ankle drop below and behind the hip (m)
     noise: float = 1.0          # scale of natural variability
+    strike: float = 0.0         # ringing of the body after each foot strike: displacement amplitude (m)
+    strike_hz: float = 5.0      # and its frequency (:func:`.signals.impact_ripple`)
 
 
 def walk_cadence(speed: float, height: float) -> tuple[float, float]:
@@ -213,6 +218,9 @@ def locomote(body: Body, t_clip: np.ndarray, style: GaitStyle, rng: np.random.Ge
         touchdown = np.minimum(base, np.interp(on + 0.02, t, capped))
         takeoff = np.minimum(base, np.interp(off - 0.35 * (off - on), t, capped))
         height = np.minimum(bouncing_height(t, on, off, touchdown, takeoff, style.dip), limit + REACH_TOLERANCE)
+    if style.strike:
+        landings = np.concatenate([feet[s].on for s in feet if feet[s] is not None])
+        height = height + impact_ripple(t, landings, style.strike, style.strike_hz, STRIKE_DECAY_S)
     pose.root = np.stack([ground[:, 0], height, ground[:, 1]], -1)
 
     forward = rot_y(yaw)[:, :, 2]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import daily, exercise, gait, jumps, postures, sport, upper_body
+from . import compose, daily, exercise, gait, jumps, postures, sport, upper_body
 from .body_params import Body
 from .grammar import Phrasing
 from .take import Take
@@ -207,6 +207,20 @@ _TABLE: list[tuple[str, str, Generator, Phrasing]] = [
         ("stretching", "stretch", "warming up", "stretching exercises"),
         ("stretch", "do stretching exercises", "stretch their body", "warm up with some stretches"),
         GYM, (), "manner")),
+    # --- composed limb movements: the descriptions come from the motion (compose.Movement), these
+    # phrasings only name the group ---
+    ("move_arm", "gesture", compose.move_arm, _ph(
+        ("arm raise", "arm movement", "moving one arm"), ("raise one arm", "move an arm"), (), (), "rhythm")),
+    ("move_both_arms", "exercise", compose.move_both_arms, _ph(
+        ("arm raises", "moving both arms"), ("raise both arms", "move both arms"), (), (), "rhythm")),
+    ("bend_elbow", "exercise", compose.bend_elbow, _ph(
+        ("arm curl", "elbow flexion"), ("bend an elbow", "curl a forearm"), (), (), "rhythm")),
+    ("move_leg", "exercise", compose.move_leg, _ph(
+        ("leg raise", "leg movement", "knee lift"), ("lift a leg", "move a leg"), (), (), "rhythm")),
+    ("move_trunk", "exercise", compose.move_trunk, _ph(
+        ("trunk movement", "bending the upper body"), ("bend the trunk", "move the upper body"), (), (), "rhythm")),
+    ("move_head", "gesture", compose.move_head, _ph(
+        ("head movement", "moving the head"), ("move the head", "nod or turn the head"), (), (), "rhythm")),
     # --- sport ---
     ("play_badminton", "sport", sport.play_badminton, _ph(
         ("playing badminton", "badminton", "badminton rally", "hitting a shuttlecock"),

@@ -22,7 +22,7 @@ Sources and bands (every comparison is made at the slower device's rate, so in i
 * HAPT (``../shared/data/hapt/hapt.npz``, waist phone, 50 Hz, acc in g with gravity) of the UCI-HAR
   **train** subjects only (:data:`HAPT_TEST_SUBJECTS` are never read): resampled to 20 Hz
   (``scipy.signal.resample_poly``, as the simulator and the benchmark preparation do), cut into 10 s
-  windows, gravity removed by the project's gyroscope-based estimator (:func:`pretrain.augment.remove_gravity`;
+  windows, gravity removed by the project's gyroscope-based estimator (:func:`simulate.gravity.remove_gravity`;
   its floor: 0.2 m/s^2 on standing windows). The simulated waist (``spine1``) is exact linear acceleration:
   the estimator on the consumer sensor model's uncalibrated gyroscope leaves about 3 m/s^2 on a
   motionless body (the phone's gyroscope is calibrated), which would measure the sensor model, not motion.
@@ -105,7 +105,7 @@ def _gravity_free(imu: np.ndarray, rate_hz: float) -> np.ndarray:
     """(B, T, 6) with gravity removed by the project's gyroscope-based estimator."""
     import torch
 
-    from pretrain.augment import remove_gravity
+    from simulate.gravity import remove_gravity
 
     return remove_gravity(torch.from_numpy(np.ascontiguousarray(imu, dtype=np.float32))[:, :, None],
                           rate_hz=rate_hz)[:, :, 0].numpy()

@@ -11,7 +11,8 @@ the positions.
 
 Modules: :mod:`.body_params` (subjects), :mod:`.rig` (posing and IK), :mod:`.feet` and
 :mod:`.footwork` (ground contact), :mod:`.gait` (locomotion), :mod:`.postures`, :mod:`.upper_body`,
-:mod:`.sport`, :mod:`.jumps`, :mod:`.exercise`, :mod:`.daily`, :mod:`.transitions`, :mod:`.grammar`
+:mod:`.sport`, :mod:`.jumps`, :mod:`.exercise`, :mod:`.daily`, :mod:`.everyday`, :mod:`.transitions`,
+:mod:`.compose` (composed limb movements whose descriptions are derived from the motion), :mod:`.grammar`
 (descriptions), :mod:`.catalog` (the activity table). Corpus items of the library for ``python -m simulate``
 are :func:`simulate.sources.procedural_items`.
 """

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import daily, exercise, gait, jumps, postures, sport, upper_body
+from . import compose, daily, everyday, exercise, gait, jumps, postures, sport, upper_body
 from .body_params import Body
 from .grammar import Phrasing
 from .take import Take
@@ -207,6 +207,66 @@ _TABLE: list[tuple[str, str, Generator, Phrasing]] = [
         ("stretching", "stretch", "warming up", "stretching exercises"),
         ("stretch", "do stretching exercises", "stretch their body", "warm up with some stretches"),
         GYM, (), "manner")),
+    ("smoke", "daily", everyday.smoke, _ph(
+        ("smoking", "smoking a cigarette", "having a cigarette", "smoke break"),
+        ("smoke a cigarette", "smoke", "take a drag on a cigarette", "have a smoke"),
+        ("outdoors", "on a balcony", "outside a building", "at a bus stop"), (), "manner",
+        {"seated": ("while sitting", "on a bench"), "standing": ("while standing",)}, True)),
+    ("check_watch", "gesture", everyday.check_watch, _ph(
+        ("checking the time", "checking time", "looking at a watch", "checking a wristwatch"),
+        ("check the time", "look at their watch", "glance at a wristwatch", "check their watch"),
+        ("at a bus stop", "in a hallway", "outdoors", "at a station"))),
+    ("point", "gesture", everyday.point, _ph(
+        ("pointing", "pointing at something", "pointing with the finger", "point"),
+        ("point at something", "point into the distance", "point with the arm outstretched", "point"),
+        ("outdoors", "in a room", "on a street"), (), None, {}, True)),
+    ("push", "daily", everyday.push, _ph(
+        ("pushing", "pushing something", "push", "pushing with both hands"),
+        ("push something away", "push with both hands", "shove forward", "push"),
+        HOME + ("in a warehouse", "outdoors"), (), "rhythm")),
+    ("wipe_table", "daily", everyday.wipe_table, _ph(
+        ("cleaning the table", "wiping a table", "clean table", "wiping", "house cleaning"),
+        ("wipe the table", "clean a table with a cloth", "wipe a surface", "clean the kitchen counter"),
+        KITCHEN + ("in the kitchen",), (), "rhythm", {}, True)),
+    ("stir", "daily", everyday.stir, _ph(
+        ("stirring", "cooking", "stirring a pot", "preparing food"),
+        ("stir a pot", "stir the soup", "cook at the stove", "stir with a spoon"),
+        ("in the kitchen", "at the stove", "at home"), (), "rhythm", {}, True)),
+    ("texting", "daily", everyday.texting, _ph(
+        ("texting", "using a phone", "using a smartphone", "typing on a phone", "phone use"),
+        ("text on a phone", "type a message on a smartphone", "use their phone", "scroll on a phone"),
+        HOME + ("on a train", "at a bus stop", "outdoors"), (), None,
+        {"seated": ("while sitting", "seated"), "standing": ("while standing",)})),
+    ("look_around", "gesture", everyday.look_around, _ph(
+        ("looking around", "look around", "turning the head around", "scanning the surroundings"),
+        ("look around", "look left and right", "look around the room", "glance around"),
+        ("in a room", "at a crossing", "in a shop", "outdoors", "in a hallway"))),
+    ("march_in_place", "exercise", everyday.march_in_place, _ph(
+        ("marching in place", "walking in place", "high knees", "stepping on the spot", "marching"),
+        ("march in place", "walk on the spot", "lift the knees in turn", "step in place"),
+        GYM, (), "rhythm")),
+    ("fold_laundry", "daily", everyday.fold_laundry, _ph(
+        ("folding laundry", "folding clothes", "folding towels"),
+        ("fold laundry", "fold clothes", "fold a shirt", "fold towels on a table"),
+        HOME + ("in a laundry room", "in a bedroom"))),
+    ("knock_door", "gesture", everyday.knock_door, _ph(
+        ("knocking on a door", "knocking", "knock on door"),
+        ("knock on a door", "knock on the door", "rap on a door with the knuckles"),
+        ("in a hallway", "at a front door", "in an office", "at a hotel"), (), "rhythm", {}, True)),
+    # --- composed limb movements: the descriptions come from the motion (compose.Movement), these
+    # phrasings only name the group ---
+    ("move_arm", "gesture", compose.move_arm, _ph(
+        ("arm raise", "arm movement", "moving one arm"), ("raise one arm", "move an arm"), (), (), "rhythm")),
+    ("move_both_arms", "exercise", compose.move_both_arms, _ph(
+        ("arm raises", "moving both arms"), ("raise both arms", "move both arms"), (), (), "rhythm")),
+    ("bend_elbow", "exercise", compose.bend_elbow, _ph(
+        ("arm curl", "elbow flexion"), ("bend an elbow", "curl a forearm"), (), (), "rhythm")),
+    ("move_leg", "exercise", compose.move_leg, _ph(
+        ("leg raise", "leg movement", "knee lift"), ("lift a leg", "move a leg"), (), (), "rhythm")),
+    ("move_trunk", "exercise", compose.move_trunk, _ph(
+        ("trunk movement", "bending the upper body"), ("bend the trunk", "move the upper body"), (), (), "rhythm")),
+    ("move_head", "gesture", compose.move_head, _ph(
+        ("head movement", "moving the head"), ("move the head", "nod or turn the head"), (), (), "rhythm")),
     # --- sport ---
     ("play_badminton", "sport", sport.play_badminton, _ph(
         ("playing badminton", "badminton", "badminton rally", "hitting a shuttlecock"),

@@ -35,7 +35,7 @@ from .rig import (
     wrist_rotation,
 )
 from .rotations import apply, rot_x, rot_y
-from .signals import integrate, keyframes, smooth, smooth_noise
+from .signals import impact_ripple, integrate, keyframes, smooth, smooth_noise
 from .take import Facts, Take, tempo_of
 
 PAD_S = 1.5  # extra time generated before and after the clip so that edges look like the middle
@@ -43,6 +43,27 @@ REACH_TOLERANCE = 0.008  # m
 PRESWING = 0.85  # fraction of a stance after which a foot no longer caps the pelvis height
 LOADING = 0.1  # fraction of a stance over which a landing foot takes the body's weight
 UNLOADING = 0.3  # fraction of a stance over which a foot hands the weight on before pre-swing
+#: Decay time (s) of the ringing after a foot strike: heel-strike transients at the pelvis die out within
+#: 0.1-0.2 s (Whittle, "Gait Analysis", 2007; Lafortune et al., J Biomech 1996).
+STRIKE_DECAY_S = 0.08
+
+# Amplitudes fitted to real sensors (``python -m experiments.realism``; train data only, each compared in
+# the device's band). Before the fit the walking wrist read 2.2x, the running wrist 1.7x and the walking
+# waist 0.34x the real |acc| RMS.
+#: Shoulder swing of walking (degrees, a + b * speed m/s): wrist |acc| RMS of ``walk`` fitted to the
+#: BasicMotions train watch, 3.5 m/s^2 in its 10 Hz band (it was 7.8); 17 deg at 1.3 m/s stays within the
+#: 10-20 deg walking arm swing of Collins et al. (Proc R Soc B 2009).
+WALK_ARM_SWING = (2.5, 5.5)
+#: Elbow swing of walking (degrees, a + b * speed), fitted with the shoulder swing above.
+WALK_ELBOW_SWING = (2.0, 4.0)
+#: Foot-strike ringing of walking, metres per m/s of speed: waist (spine1) |acc| RMS and spectral slope
+#: of ``walk`` and the stairs fitted to the HAPT waist phone, train subjects (3.1 m/s^2, slope -0.3 at
+#: 20 Hz; the strike-free gait read 1.05 and -4.5).
+WALK_STRIKE_M = 0.009
+#: Shoulder and elbow swing of running (degrees, a + b * effort, effort 0 jogging .. 1 sprinting): wrist
+#: |acc| RMS of ``run`` fitted to the BasicMotions train watch, 15.5 m/s^2 in its 10 Hz band (it was 26.5).
+RUN_ARM_SWING = (16.0, 24.0)
+RUN_ELBOW_SWING = (6.0, 12.0)
 
 #: Contact windows per foot as (start, length) in cycle units; "duty" scales the lengths.
 PATTERNS = {
@@ -88,10 +109,13 @@ class GaitStyle:
     elbow: float = 18.0
     elbow_swing: float = 8.0
     wrist: float = 5.0
+    wrist_swing: float = 6.0    # wrist flexion swinging with the arm
     rise_per_step: float = 0.0  # stairs: floor height change per step (+ up, - down)
     turn_rate: np.ndarray | None = field(default=None, repr=False)  # deg/s per frame of the padded grid
     free_leg: tuple[float, float] = (0.5, 0.25)  # a leg that never lands: ankle drop below and behind the hip (m)
     noise: float = 1.0          # scale of natural variability
+    strike: float = 0.0         # ringing of the body after each foot strike: displacement amplitude (m)
+    strike_hz: float = 5.0      # and its frequency (:func:`.signals.impact_ripple`)
 
 
 def walk_cadence(speed: float, height: float) -> tuple[float, float]:
@@ -213,6 +237,9 @@ def locomote(body: Body, t_clip: np.ndarray, style: GaitStyle, rng: np.random.Ge
         touchdown = np.minimum(base, np.interp(on + 0.02, t, capped))
         takeoff = np.minimum(base, np.interp(off - 0.35 * (off - on), t, capped))
         height = np.minimum(bouncing_height(t, on, off, touchdown, takeoff, style.dip), limit + REACH_TOLERANCE)
+    if style.strike:
+        landings = np.concatenate([feet[s].on for s in feet if feet[s] is not None])
+        height = height + impact_ripple(t, landings, style.strike, style.strike_hz, STRIKE_DECAY_S)
     pose.root = np.stack([ground[:, 0], height, ground[:, 1]], -1)
 
     forward = rot_y(yaw)[:, :, 2]
@@ -274,7 +301,7 @@ def _upper_body(pose: Pose, style: GaitStyle, phase: np.ndarray, amplitude: np.n
             side, style.arm_offset + style.arm_swing * swing, style.arm_abduct,
             style.arm_across * forward_part, style.arm_inward))
         pose.set(f"{name}_elbow", elbow_rotation(side, style.elbow + style.elbow_swing * swing, 20.0))
-        pose.set(f"{name}_wrist", wrist_rotation(side, style.wrist + 6.0 * swing, 5.0))
+        pose.set(f"{name}_wrist", wrist_rotation(side, style.wrist + style.wrist_swing * swing, 5.0))
 
 
 def _padded(t_clip: np.ndarray) -> np.ndarray:
@@ -305,9 +332,11 @@ def walking_style(body: Body, rng: np.random.Generator, speed: float) -> GaitSty
         bob=(0.008 + 0.01 * speed) * _vary(rng), sway=(0.032 - 0.01 * speed) * _vary(rng, 0.3),
         pelvis_yaw=(2.5 + 3.0 * speed) * _vary(rng, 0.3), pelvis_roll=(2.5 + 2.0 * speed) * _vary(rng, 0.3),
         lean=(1.5 + 2.0 * speed) * _vary(rng, 0.4), twist=(4.0 + 4.0 * speed) * _vary(rng, 0.3),
-        arm_swing=(6.0 + 12.0 * speed) * _vary(rng, 0.35), arm_offset=rng.uniform(-8, 0),
+        arm_swing=(WALK_ARM_SWING[0] + WALK_ARM_SWING[1] * speed) * _vary(rng, 0.35), arm_offset=rng.uniform(-8, 0),
         arm_abduct=rng.uniform(4, 12), elbow=(12 + 8 * speed) * _vary(rng, 0.3),
-        elbow_swing=(4 + 8 * speed) * _vary(rng, 0.3))
+        elbow_swing=(WALK_ELBOW_SWING[0] + WALK_ELBOW_SWING[1] * speed) * _vary(rng, 0.3),
+        wrist_swing=3.0 * _vary(rng, 0.3),
+        strike=WALK_STRIKE_M * speed * _vary(rng, 0.3), strike_hz=float(rng.uniform(3.0, 6.0)))
 
 
 def running_style(body: Body, rng: np.random.Generator, speed: float, cadence: float) -> GaitStyle:
@@ -323,10 +352,11 @@ def running_style(body: Body, rng: np.random.Generator, speed: float, cadence: f
         clearance_peak=0.3, drop=0.03 + 0.02 * effort, dip=0.01 * _vary(rng, 0.5),
         sway=0.012 * _vary(rng, 0.4), surge=0.006, pelvis_yaw=(6 + 6 * effort) * _vary(rng, 0.3),
         pelvis_roll=(4 + 2 * effort) * _vary(rng, 0.3), lean=(5 + 10 * effort) * _vary(rng, 0.3),
-        twist=(9 + 6 * effort) * _vary(rng, 0.3), arm_swing=(28 + 32 * effort) * _vary(rng, 0.2),
+        twist=(9 + 6 * effort) * _vary(rng, 0.3),
+        arm_swing=(RUN_ARM_SWING[0] + RUN_ARM_SWING[1] * effort) * _vary(rng, 0.2),
         arm_offset=rng.uniform(-5, 8), arm_abduct=rng.uniform(8, 18), arm_across=rng.uniform(5, 20),
         arm_inward=rng.uniform(15, 35), elbow=(88 - 8 * effort) * _vary(rng, 0.12),
-        elbow_swing=(10 + 20 * effort) * _vary(rng, 0.3), wrist=8.0)
+        elbow_swing=(RUN_ELBOW_SWING[0] + RUN_ELBOW_SWING[1] * effort) * _vary(rng, 0.3), wrist=8.0)
 
 
 def _walk(body, t, rng, low: float, high: float, **changes) -> Take:
@@ -390,6 +420,7 @@ def _stairs(body, t, rng, up: bool) -> Take:
         style.drop = 0.02
     style.arm_swing *= 0.6
     style.pelvis_yaw *= 0.7
+    style.strike *= 1.5 if up else 2.2  # each step lands the body's weight on a higher or lower tread (HAPT fit)
     details = ()
     pose = locomote(body, t, style, rng)
     if rng.random() < 0.35:  # one hand slides along the handrail

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 
 import numpy as np
 
@@ -61,13 +62,16 @@ def generate(activity: str, seed: int, duration_s: float = 10.0, fps: float = 20
     if mirror:
         pose.mirror()
         if facts.turn:
-            facts = Facts(facts.tempo, {"left": "right", "right": "left"}[facts.turn], facts.variant,
-                          facts.details, facts.sequence)
+            facts = replace(facts, turn={"left": "right", "right": "left"}[facts.turn])
+        if facts.movement is not None:
+            facts = replace(facts, movement=facts.movement.mirrored())
     x, z = place_rng.uniform(-START_SPREAD_M, START_SPREAD_M, 2)
     pose.place(float(place_rng.uniform(0, 360)), float(x), float(z))
     positions, rotations = pose.solve()
     count = int(text_rng.integers(3, 6))
-    if facts.sequence:
+    if facts.movement is not None:
+        texts = facts.movement.describe(text_rng, count)
+    elif facts.sequence:
         steps = [(ACTIVITIES[a].phrasing, _clip(a, Facts(), body.sex, body.left_handed)) for a in facts.sequence]
         texts = describe_sequence(text_rng, steps, count)
     else:

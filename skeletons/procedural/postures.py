@@ -30,6 +30,7 @@ from .signals import bump, min_jerk, smooth_noise, strokes
 from .stance import (
     blend_poses,
     breathing,
+    hand_movements,
     hang_arms,
     hold_arms,
     idle_trunk,
@@ -104,14 +105,18 @@ def _arms_choice(rng: np.random.Generator, options: tuple[str, ...]) -> tuple[st
 
 def stand(body: Body, t: np.ndarray, rng: np.random.Generator) -> Take:
     arms, details = _arms_choice(rng, STANDING_ARMS)
-    return Take(standing_pose(body, t, rng, arms), Facts(details=details))
+    pose = standing_pose(body, t, rng, arms)
+    hand_movements(pose, rng, rng.uniform(0.4, 1.3))
+    return Take(pose, Facts(details=details))
 
 
 def sit(body: Body, t: np.ndarray, rng: np.random.Generator) -> Take:
     variant = str(rng.choice(["chair", "chair", "sofa", "bench"]))
     seat = {"chair": (0.40, 0.50), "sofa": (0.36, 0.44), "bench": (0.42, 0.48)}[variant]
     arms, details = _arms_choice(rng, SEATED_ARMS)
-    return Take(seated_pose(body, t, rng, rng.uniform(*seat), arms), Facts(variant=variant, details=details))
+    pose = seated_pose(body, t, rng, rng.uniform(*seat), arms)
+    hand_movements(pose, rng, rng.uniform(0.4, 1.2))
+    return Take(pose, Facts(variant=variant, details=details))
 
 
 def rest_on_surface(pose: Pose, surface: float, clearance: float = 0.03) -> None:

@@ -138,3 +138,20 @@ def event_times(rng: np.random.Generator, start: float, stop: float, mean_gap: f
         times.append(now)
         now += mean_gap * rng.uniform(1 - jitter, 1 + jitter)
     return np.array(times)
+
+
+def impact_ripple(t: np.ndarray, impact_times, amplitude_m: float, frequency_hz: float,
+                  decay_s: float) -> np.ndarray:
+    """Displacement (T,) of the soft-tissue and joint ringing after each impact (e.g. a foot strike):
+    ``-amplitude * exp(-(t - t_k) / decay) * sin(2 pi f (t - t_k))`` after each impact time ``t_k``, summed.
+
+    Its acceleration peaks near ``amplitude * (2 pi f)^2`` right after the impact, so millimetres give
+    m/s^2 while the motion stays invisible.
+    """
+    out = np.zeros(len(t))
+    for impact in np.atleast_1d(impact_times):
+        lo, hi = np.searchsorted(t, [impact, impact + 6.0 * decay_s])
+        if hi > lo:
+            u = t[lo:hi] - impact
+            out[lo:hi] -= amplitude_m * np.exp(-u / decay_s) * np.sin(2 * np.pi * frequency_hz * u)
+    return out

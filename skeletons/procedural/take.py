@@ -15,6 +15,8 @@ class Facts:
     variant: an activity-specific variant key with its own phrases (e.g. "treadmill", "exercise_bike").
     details: keys of optional manner phrases that are true of the clip (e.g. "handrail").
     sequence: for clips that change activity, the activity ids in order.
+    movement: for composed limb movements, the :class:`.compose.Movement` the clip shows; its own
+        descriptions replace the activity's phrasing.
     """
 
     tempo: str | None = None
@@ -22,6 +24,7 @@ class Facts:
     variant: str | None = None
     details: tuple[str, ...] = ()
     sequence: tuple[str, ...] = ()
+    movement: object | None = None
 
 
 @dataclass

@@ -150,13 +150,13 @@ def test_pretrain_cpu_small_llm_folder_loads_everywhere(tmp_path):
     x, mask = _batch(1, steps=100)
     again = load_model(output)
     assert torch.allclose(model.encode_imu(x, mask), again.encode_imu(x, mask), atol=1e-6)
-    zero_shot = _run("-m", "zero_shot", "--checkpoint", output, "--benchmarks", "basicmotions",
+    zero_shot = _run("-m", "zero_shot", "--model", output, "--benchmarks", "basicmotions",
                      "--output", tmp_path / "zs.json")
     assert zero_shot.returncode == 0, zero_shot.stderr[-2000:]
     assert 0.0 <= json.loads((tmp_path / "zs.json").read_text())["results"]["BasicMotions"]["acc"] <= 1.0
-    finetune = _run("-m", "finetune", "--checkpoint", output, "--benchmark", "basicmotions", "--k", 1,
-                    "--mode", "full,random", "--seeds", 1, "--epochs", 1, "--min-steps", 2,
+    finetune = _run("-m", "finetune", "--model", output, "--benchmark", "basicmotions", "--k", 1,
+                    "--modes", "full,random", "--seeds", 1, "--epochs", 1, "--min-steps", 2,
                     "--output", tmp_path / "ft.json")
     assert finetune.returncode == 0, finetune.stderr[-2000:]
     results = json.loads((tmp_path / "ft.json").read_text())["results"]
-    assert set(results) == {"full", "random"} and 0.0 <= results["full"]["k=1"]["acc_mean"] <= 1.0
+    assert set(results) == {"full", "random"} and 0.0 <= results["full"]["1"]["acc_mean"] <= 1.0

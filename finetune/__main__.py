@@ -150,14 +150,16 @@ def run(args: argparse.Namespace) -> list[dict]:
     if args.task == "forecast":
         return [_forecast(args, data, output, len(datasets) > 1) for data in datasets]
     try:
-        settings = TrainSettings(batch_size=args.batch_size or _DEFAULTS.batch_size, lr_head=args.lr_head, lr_encoder=args.lr_encoder,
+        settings = TrainSettings(batch_size=args.batch_size or _DEFAULTS.batch_size, lr_head=args.lr_head,
+                                 lr_encoder=args.lr_encoder,
                                  rotation=args.rotation, min_steps=args.min_steps)
     except ValueError as error:
         raise InputError(None, str(error)) from None
     documents = []
     for data in datasets:
         payload = run_finetune(args.model, data, ks=flatten(args.k), modes=args.modes, seeds=args.seeds,
-                               epochs=args.epochs or _DEFAULTS.epochs, head=args.head, full=args.full, progress=sys.stderr.isatty(),
+                               epochs=args.epochs or _DEFAULTS.epochs, head=args.head, full=args.full,
+                               progress=sys.stderr.isatty(),
                                data_root=args.data_root, settings=settings, device=args.device,
                                gravity="remove" if args.remove_gravity else "keep")
         table = markdown(payload)

@@ -227,7 +227,8 @@ def _over_seeds(runs: list[dict], names: list[str]) -> dict:
 
 
 def run_forecast(checkpoint: str | os.PathLike, data: str | Dataset | tuple[BenchmarkSplit, BenchmarkSplit],
-                 seeds: int | list[int] = 3, modes: tuple[str, ...] = FORECAST_MODES, settings: ForecastSettings | None = None,
+                 seeds: int | list[int] = 3, modes: tuple[str, ...] = FORECAST_MODES,
+                 settings: ForecastSettings | None = None,
                  joints: list[str] | None = None, channels: list[str] | None = None, *,
                  data_root: str | os.PathLike = DEFAULT_DATA_ROOT, device: str | torch.device = "cpu",
                  gravity: Literal["keep", "remove"] = "keep", progress: bool = True) -> dict:

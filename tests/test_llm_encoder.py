@@ -14,7 +14,7 @@ from pretrain.llm_encoder import LLMEncoder, pool_tokens
 from pretrain.model import MotionTextModel
 from pretrain.train import parameter_groups
 from simulate.corpus import CorpusConfig, build_corpus
-from skeletons.procedural import procedural_items
+from simulate.sources import procedural_items
 from tests.conftest import REPO
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
@@ -154,7 +154,7 @@ def test_pretrain_cpu_small_llm_folder_loads_everywhere(tmp_path):
                      "--output", tmp_path / "zs.json")
     assert zero_shot.returncode == 0, zero_shot.stderr[-2000:]
     assert 0.0 <= json.loads((tmp_path / "zs.json").read_text())["results"]["BasicMotions"]["acc"] <= 1.0
-    finetune = _run("-m", "finetune", "--model", output, "--benchmark", "basicmotions", "--k", 1,
+    finetune = _run("-m", "finetune", "--model", output, "--benchmarks", "basicmotions", "--k", 1,
                     "--modes", "full,random", "--seeds", 1, "--epochs", 1, "--min-steps", 2,
                     "--output", tmp_path / "ft.json")
     assert finetune.returncode == 0, finetune.stderr[-2000:]

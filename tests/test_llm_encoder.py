@@ -140,7 +140,7 @@ def test_pretrain_cpu_small_llm_folder_loads_everywhere(tmp_path):
     output = tmp_path / "run"
     done = _run("-m", "pretrain", "--quiet", "--corpus", corpus, "--output", output, "--config", "cpu-small-llm",
                 "--max-steps", 2, "--set", "train.batch_size=8", "--set", "train.warmup_steps=1",
-                "--set", "model.imu_encoder.core_layers=1", "--set", "data.window=100")
+                "--set", "model.imu_encoder.core_layers=1")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "motion encoder (llm)" in done.stderr and "trainable" in done.stderr
     config = json.loads((output / "config.json").read_text())

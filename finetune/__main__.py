@@ -5,6 +5,8 @@
     python -m finetune --model runs/cpu-small --custom-x X_train.npy --custom-y y_train.npy \\
         --custom-test-x X_test.npy --custom-test-y y_test.npy --labels labels.json --joints right_wrist \\
         --input-rate 50 --acc-unit g --output custom.json
+    python -m finetune --task forecast --model runs/cpu-small-llm --benchmarks basicmotions \
+        --context 100 --horizon 20 --forecast-joints right_wrist --seeds 3 --output reports/forecast.json
 
 Each run of a mode (full: encoder and head train; probe: frozen encoder, head only; random: the same network
 from a random initialisation; minirocket: MiniRocket features and a ridge classifier) sees k training series
@@ -18,7 +20,11 @@ fifth is held out and the best epoch on it is kept; ``--rotation`` adds random s
 [0, 1], shots per class, classes with fewer than k training series, and every seed's metrics), the zero-shot
 accuracy of the model on the same test windows, the settings, and under ``selection`` the training-split
 indices of every run; a markdown table of the modes side by side is written beside it (``FILE.md``); with
-several ``--benchmarks`` each gets its own pair, ``FILE-<benchmark>.json`` and ``.md``. Bad input - a missing
+several ``--benchmarks`` each gets its own pair, ``FILE-<benchmark>.json`` and ``.md``. ``--task forecast``
+instead predicts the next ``--horizon`` samples of the chosen joints/channels from the ``--context`` before
+them (:mod:`finetune.forecast`): MAE and RMSE per channel of the pretrained encoder's forecaster and the same
+network from scratch (each over ``--seeds``) beside naive, seasonal-naive and linear (DLinear-style)
+baselines; ``--epochs`` and ``--batch-size`` default to 10 and 16 there. Bad input - a missing
 file or model folder, an unknown benchmark, mode or head, k < 1 - prints one line ``error: <file>: <problem>``
 on stderr, exits with code 2 and writes nothing.
 """
@@ -38,17 +44,21 @@ from skeletons.arguments import add_hidden_alias, add_model_argument, comma_list
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 
+from .forecast import CHANNEL_NAMES, FORECAST_MODES, ForecastSettings, forecast_markdown, run_forecast
 from .heads import HEADS
 from .report import markdown
 from .run import DEFAULT_DATA_ROOT, MODES, PAPER_KS, run_finetune
 from .train import TrainSettings
 
 _DEFAULTS = TrainSettings()
+_FORECAST = ForecastSettings()
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m finetune", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", choices=("classify", "forecast"), default="classify",
+                        help="classify (few-shot recognition, default) or forecast (next samples of chosen channels)")
     add_model_argument(parser)
     parser.add_argument("--benchmarks", type=comma_list(), nargs="+",
                         help="comma-separated dataset names or folders (any case), e.g. basicmotions,UCIHAR")
@@ -63,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_hidden_alias(parser, "--mode", "modes", type=comma_list())
     parser.add_argument("--seeds", type=seeds, default=3,
                         help="a count S (seeds 0..S-1) or comma-separated seeds, e.g. 0,4 (default 3)")
-    parser.add_argument("--epochs", type=int, default=_DEFAULTS.epochs,
-                        help=f"training epochs, at most with early stopping (default {_DEFAULTS.epochs})")
+    parser.add_argument("--epochs", type=int,
+                        help=f"training epochs, at most with early stopping (default {_DEFAULTS.epochs}; "
+                             f"forecasting {_FORECAST.epochs})")
     parser.add_argument("--head", choices=HEADS, default="text",
                         help="text: classifier initialised from the label embeddings (zero-shot at start); "
                              "linear: randomly initialised linear layer on the encoder features, which learns "
@@ -72,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--min-steps", type=int, default=_DEFAULTS.min_steps,
                         help=f"the fewest optimiser steps of a run: tiny training sets get more epochs "
                              f"(default {_DEFAULTS.min_steps})")
-    parser.add_argument("--batch-size", type=int, default=_DEFAULTS.batch_size,
-                        help=f"training windows per step (default {_DEFAULTS.batch_size})")
+    parser.add_argument("--batch-size", type=int,
+                        help=f"training windows per step (default {_DEFAULTS.batch_size}; "
+                             f"forecasting {_FORECAST.batch_size})")
     parser.add_argument("--lr-head", type=float, default=_DEFAULTS.lr_head,
                         help=f"learning rate of the head, and of every weight in random mode "
                              f"(default {_DEFAULTS.lr_head})")
@@ -86,6 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
                         help="torch device of the neural runs (default: cuda when available, else cpu)")
     parser.add_argument("--output", required=True, help="the JSON results; the markdown table goes beside it (.md)")
+    forecast = parser.add_argument_group("forecasting (--task forecast)")
+    forecast.add_argument("--context", type=int, default=_FORECAST.context,
+                          help=f"context samples at 20 Hz (default {_FORECAST.context})")
+    forecast.add_argument("--horizon", type=int, default=_FORECAST.horizon,
+                          help=f"samples to forecast (default {_FORECAST.horizon})")
+    forecast.add_argument("--forecast-joints", type=comma_list(),
+                          help="comma-separated joints to forecast (default: every joint with data)")
+    forecast.add_argument("--forecast-channels", type=comma_list(),
+                          help=f"comma-separated channels among {', '.join(CHANNEL_NAMES)} (default: all with data)")
+    forecast.add_argument("--forecast-stride", type=int, default=_FORECAST.train_stride,
+                          help=f"samples between training origins (default {_FORECAST.train_stride})")
+    forecast.add_argument("--forecast-modes", type=comma_list(), default=list(FORECAST_MODES),
+                          help=f"neural forecasters among {', '.join(FORECAST_MODES)} (default: both)")
     add_custom_data_arguments(parser, with_test=True)
     return parser
 
@@ -122,15 +147,19 @@ def run(args: argparse.Namespace) -> list[dict]:
     if bool(benchmarks) == bool(args.custom_x):
         raise InputError(None, "give either --benchmarks or --custom-x (with its test split)")
     datasets = list(dict.fromkeys(get_dataset(name) for name in benchmarks)) if benchmarks else [_custom_splits(args)]
+    if args.task == "forecast":
+        return [_forecast(args, data, output, len(datasets) > 1) for data in datasets]
     try:
-        settings = TrainSettings(batch_size=args.batch_size, lr_head=args.lr_head, lr_encoder=args.lr_encoder,
+        settings = TrainSettings(batch_size=args.batch_size or _DEFAULTS.batch_size, lr_head=args.lr_head,
+                                 lr_encoder=args.lr_encoder,
                                  rotation=args.rotation, min_steps=args.min_steps)
     except ValueError as error:
         raise InputError(None, str(error)) from None
     documents = []
     for data in datasets:
         payload = run_finetune(args.model, data, ks=flatten(args.k), modes=args.modes, seeds=args.seeds,
-                               epochs=args.epochs, head=args.head, full=args.full, progress=sys.stderr.isatty(),
+                               epochs=args.epochs or _DEFAULTS.epochs, head=args.head, full=args.full,
+                               progress=sys.stderr.isatty(),
                                data_root=args.data_root, settings=settings, device=args.device,
                                gravity="remove" if args.remove_gravity else "keep")
         table = markdown(payload)
@@ -140,6 +169,26 @@ def run(args: argparse.Namespace) -> list[dict]:
         print(table, end="")
         documents.append(payload)
     return documents
+
+
+def _forecast(args: argparse.Namespace, data, output: Path, several: bool) -> dict:
+    """The forecasting task on one dataset: run, write the JSON and the markdown table; the document."""
+    try:
+        settings = ForecastSettings(context=args.context, horizon=args.horizon, epochs=args.epochs or _FORECAST.epochs,
+                                    batch_size=args.batch_size or _FORECAST.batch_size, lr_head=args.lr_head,
+                                    lr_encoder=args.lr_encoder, train_stride=args.forecast_stride)
+    except ValueError as error:
+        raise InputError(None, str(error)) from None
+    payload = run_forecast(args.model, data, seeds=args.seeds, modes=tuple(args.forecast_modes), settings=settings,
+                           joints=args.forecast_joints, channels=args.forecast_channels, data_root=args.data_root,
+                           device=args.device, gravity="remove" if args.remove_gravity else "keep",
+                           progress=sys.stderr.isatty())
+    table = forecast_markdown(payload)
+    json_path, table_path = _outputs(output, payload["benchmark"], several)
+    write_text_atomic(json_path, json.dumps(payload, indent=2) + "\n")
+    write_text_atomic(table_path, table)
+    print(table, end="")
+    return payload
 
 
 def main(argv: list[str] | None = None) -> None:

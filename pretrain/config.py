@@ -2,8 +2,9 @@
 name or path, and read into typed, validated sections.
 
 A configuration has four sections, each a frozen dataclass: ``model`` (:class:`ModelConfig`, with the
-ST-GCN's :class:`ImuEncoderConfig`), ``data`` (:class:`DataConfig`: window and rate of the training
-windows), ``augment`` (:class:`pretrain.augment.AugmentConfig`, which takes window and rate from ``data``)
+motion encoder's settings: the ST-GCN's :class:`ImuEncoderConfig` when ``model.encoder`` is ``stgcn``, the
+default, or the language-model core's :class:`LLMEncoderConfig` when it is ``llm``), ``data``
+(:class:`DataConfig`: window and rate of the training windows), ``augment`` (:class:`pretrain.augment.AugmentConfig`, which takes window and rate from ``data``)
 and ``train`` (:class:`TrainConfig`). Unknown keys and values of the wrong type are refused with one
 :class:`skeletons.errors.InputError` naming the file and the key. ``override(config, "train.lr=1e-4")``
 returns a copy with dotted keys changed, validated again; ``config.to_dict()`` is the YAML form.
@@ -47,24 +48,65 @@ class ImuEncoderConfig:
 
 
 @dataclass(frozen=True)
+class LLMEncoderConfig:
+    """The language-model-core encoder (:class:`pretrain.llm_encoder.LLMEncoder`; its docstring says what
+    each setting does). ``core_config`` is filled in by saved models (the core's recorded architecture)."""
+
+    core: str = "minilm"
+    core_init: str = "pretrained"
+    core_train: str = "lora"
+    core_layers: int | None = None
+    lora: dict[str, Any] = field(default_factory=dict)
+    conv_width: int = 96
+    kernel_sizes: list[int] = field(default_factory=lambda: [3, 7, 15])
+    conv_stride: int = 4
+    patch: int = 5
+    joints: str = "pool"
+    pooling: str = "mean"
+    core_config: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        from .llm_core import CORE_INITS, CORE_TRAIN_MODES
+        from .llm_encoder import JOINT_MODES, POOLINGS
+
+        choices = {"core_init": CORE_INITS, "core_train": CORE_TRAIN_MODES, "joints": JOINT_MODES,
+                   "pooling": POOLINGS}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"model.imu_encoder.{name} must be one of {', '.join(allowed)}, "
+                                 f"got {getattr(self, name)!r}")
+        if min(self.conv_width, self.conv_stride, self.patch, *self.kernel_sizes) < 1 or (
+                self.core_layers is not None and self.core_layers < 1):
+            raise ValueError("model.imu_encoder conv_width, conv_stride, patch, kernel_sizes and core_layers "
+                             "must be positive")
+
+
+ENCODER_CONFIGS: dict[str, type] = {"stgcn": ImuEncoderConfig, "llm": LLMEncoderConfig}
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     """The motion-text model (:class:`pretrain.model.MotionTextModel`).
 
     Attributes:
         channels: 6 (accelerometer and gyroscope) or 3 (accelerometer only).
-        imu_encoder: the ST-GCN.
+        encoder: ``stgcn`` or ``llm``.
+        imu_encoder: the encoder's settings (:class:`ImuEncoderConfig` or :class:`LLMEncoderConfig`).
         text_tower: the text tower's settings (:func:`pretrain.text.build_text_tower`; ``kind`` required).
         embed_dim: width of the shared space; None uses the encoders' widths (they must match).
     """
 
     channels: int = 6
-    imu_encoder: ImuEncoderConfig = field(default_factory=ImuEncoderConfig)
+    encoder: str = "stgcn"
+    imu_encoder: ImuEncoderConfig | LLMEncoderConfig = field(default_factory=ImuEncoderConfig)
     text_tower: dict[str, Any] = field(default_factory=lambda: {"kind": "minilm", "train": "frozen"})
     embed_dim: int | None = 256
 
     def __post_init__(self) -> None:
         if self.channels not in (3, 6):
             raise ValueError(f"model.channels must be 3 or 6, got {self.channels}")
+        if self.encoder not in ENCODER_CONFIGS:
+            raise ValueError(f"model.encoder must be one of {', '.join(ENCODER_CONFIGS)}, got {self.encoder!r}")
         if not isinstance(self.text_tower.get("kind"), str):
             raise ValueError("model.text_tower needs a kind (minilm, hf or open_clip)")
         if self.embed_dim is not None and self.embed_dim < 1:
@@ -72,7 +114,8 @@ class ModelConfig:
 
     def model_arguments(self, init_temperature: float = 0.07) -> dict[str, Any]:
         """The keyword arguments of :class:`pretrain.model.MotionTextModel`."""
-        return {"channels": self.channels, "imu_encoder": asdict(self.imu_encoder),
+        encoder = {k: v for k, v in asdict(self.imu_encoder).items() if not (k == "core_config" and v is None)}
+        return {"channels": self.channels, "encoder": self.encoder, "imu_encoder": encoder,
                 "text_tower": copy.deepcopy(self.text_tower), "embed_dim": self.embed_dim,
                 "init_temperature": init_temperature}
 
@@ -144,7 +187,11 @@ class PretrainConfig:
         if unknown:
             raise InputError(source, f"unknown config sections {unknown}; known: {', '.join(SECTIONS)}")
         model = dict(values["model"])
-        model["imu_encoder"] = _section(ImuEncoderConfig, "model.imu_encoder", model.get("imu_encoder", {}), source)
+        encoder_config = ENCODER_CONFIGS.get(model.get("encoder", "stgcn"))
+        if encoder_config is None:
+            raise InputError(source, f"model.encoder must be one of {', '.join(ENCODER_CONFIGS)}, "
+                                     f"got {model.get('encoder')!r}")
+        model["imu_encoder"] = _section(encoder_config, "model.imu_encoder", model.get("imu_encoder", {}), source)
         data = _section(DataConfig, "data", values["data"], source)
         if {"window", "rate_hz"} & set(values["augment"]):
             raise InputError(source, "augment takes window and rate_hz from the data section")
@@ -213,7 +260,7 @@ def _section(cls: type, title: str, values: Any, source: str | Path | None):
     if unknown:
         raise InputError(source, f"unknown {title} keys {unknown}; known: {', '.join(known)}")
     for key, value in values.items():
-        if not isinstance(value, (ImuEncoderConfig, AugmentConfig)) and not _fits(value, hints[key]):
+        if not isinstance(value, (ImuEncoderConfig, LLMEncoderConfig, AugmentConfig)) and not _fits(value, hints[key]):
             raise InputError(source, f"{title}.{key} must be {_describe(hints[key])}, got {value!r}")
     try:
         return cls(**values)

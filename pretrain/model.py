@@ -1,4 +1,7 @@
-"""The motion–text model: an ST-GCN over the 22 joints and a text tower in one embedding space.
+"""The motion–text model: a motion encoder over the 22 joints and a text tower in one embedding space.
+
+The motion encoder is chosen by the model config's ``encoder``: ``stgcn`` (default, :mod:`pretrain.stgcn`)
+or ``llm`` (a pretrained language-model core, :mod:`pretrain.llm_encoder`); ``imu_encoder`` holds its settings.
 
 ``MotionTextModel.encode_imu(x, mask)`` takes the project's IMU layout (B, T, 22, 6) — accelerometer
 then gyroscope — and returns L2-normalised (B, D) embeddings; ``encode_text(texts)`` returns (B, D) for
@@ -18,34 +21,48 @@ from torch import nn
 from skeletons.atomic import atomic_path
 from skeletons.errors import InputError
 
+from .llm_encoder import LLMEncoder
 from .stgcn import STGCN
 from .text import build_text_tower
+
+ENCODERS = ("stgcn", "llm")
 
 FORMAT = "motion-pretrain/1"
 #: CLIP caps the learnable inverse temperature at 100 (Radford et al. 2021).
 MAX_LOGIT_SCALE = math.log(100.0)
 
 
+def build_imu_encoder(kind: str, channels: int, settings: dict) -> nn.Module:
+    """The motion encoder ``kind`` (``stgcn`` or ``llm``) reading ``channels`` IMU channels."""
+    if kind == "stgcn":
+        return STGCN(in_channels=channels, **settings)
+    if kind == "llm":
+        return LLMEncoder(in_channels=channels, **settings)
+    raise InputError(None, f"model.encoder must be one of {ENCODERS}, got {kind!r}")
+
+
 class MotionTextModel(nn.Module):
-    """ST-GCN motion encoder + text tower + projections into a shared space + a learnable temperature.
+    """Motion encoder + text tower + projections into a shared space + a learnable temperature.
 
     Args:
         channels: 6 (accelerometer and gyroscope) or 3 (accelerometer only): how many of the six IMU
             channels the encoder reads.
-        imu_encoder: keyword arguments of :class:`pretrain.stgcn.STGCN` (without ``in_channels``).
+        imu_encoder: keyword arguments of :class:`pretrain.stgcn.STGCN` or :class:`pretrain.llm_encoder.LLMEncoder`
+            (without ``in_channels``).
         text_tower: the text-tower config (see :func:`pretrain.text.build_text_tower`).
         embed_dim: width of the shared space; ``None`` uses the encoders' widths directly (they must
             match), as the released UniMTS model does.
         init_temperature: initial softmax temperature of the contrastive logits.
+        encoder: ``stgcn`` or ``llm``.
     """
 
     def __init__(self, channels: int, imu_encoder: dict, text_tower: dict, embed_dim: int | None = 256,
-                 init_temperature: float = 0.07):
+                 init_temperature: float = 0.07, encoder: str = "stgcn"):
         super().__init__()
         if channels not in (3, 6):
             raise ValueError(f"channels must be 3 or 6, got {channels}")
         self.channels = channels
-        self.imu_encoder = STGCN(in_channels=channels, **imu_encoder)
+        self.imu_encoder = build_imu_encoder(encoder, channels, dict(imu_encoder))
         self.text_tower = build_text_tower(text_tower)
         imu_width, text_width = self.imu_encoder.out_channels, self.text_tower.width
         if embed_dim is None:
@@ -56,7 +73,10 @@ class MotionTextModel(nn.Module):
             self.imu_projection = nn.Linear(imu_width, embed_dim)
             self.text_projection = nn.Linear(text_width, embed_dim)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / init_temperature)))
-        self.config = {"format": FORMAT, "channels": channels, "imu_encoder": dict(imu_encoder),
+        encoder_config = dict(imu_encoder)
+        if encoder == "llm":  # the core's architecture is recorded, so the folder loads without the core's files
+            encoder_config = {k: v for k, v in self.imu_encoder.config().items() if k != "in_channels"}
+        self.config = {"format": FORMAT, "channels": channels, "encoder": encoder, "imu_encoder": encoder_config,
                        "text_tower": dict(text_tower), "embed_dim": embed_dim}
 
     @property
@@ -83,7 +103,8 @@ class MotionTextModel(nn.Module):
     def from_config(cls, config: dict) -> MotionTextModel:
         """Build from ``config.json``'s content or a training config's ``model`` section."""
         keys = ("channels", "imu_encoder", "text_tower", "embed_dim")
-        return cls(**{k: config[k] for k in keys}, init_temperature=config.get("init_temperature", 0.07))
+        return cls(**{k: config[k] for k in keys}, init_temperature=config.get("init_temperature", 0.07),
+                   encoder=config.get("encoder", "stgcn"))
 
     def save(self, folder: str | Path, extra: dict | None = None) -> Path:
         """Write ``model.safetensors`` and ``config.json`` into ``folder`` (each file atomically)."""

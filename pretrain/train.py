@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from skeletons.errors import InputError
 from .augment import Augmenter
 from .config import PretrainConfig, TrainConfig
 from .data import EpochBatches, batch_loader
+from .llm_encoder import parameter_counts
 from .loss import clip_loss, gather_features
 from .model import MotionTextModel
 
@@ -54,6 +56,13 @@ def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]:
         if parameter.requires_grad:
             (decay if parameter.ndim >= 2 and "edge_importance" not in name else no_decay).append(parameter)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def parameter_summary(model: MotionTextModel) -> str:
+    """One line: total / trainable parameters of the model and of its motion encoder."""
+    whole, encoder = parameter_counts(model), parameter_counts(model.imu_encoder)
+    return (f"parameters: model {whole['total']:,} total, {whole['trainable']:,} trainable; motion encoder "
+            f"({model.config.get('encoder', 'stgcn')}) {encoder['total']:,} total, {encoder['trainable']:,} trainable")
 
 
 class TrainerState:
@@ -125,6 +134,8 @@ def setup_training(config: PretrainConfig, accelerator, total_steps: int, compil
     ``accelerator``; ``compile_encoder`` runs the ST-GCN through ``torch.compile``."""
     settings = config.train
     model = MotionTextModel.from_config(config.model.model_arguments(settings.init_temperature))
+    if accelerator.is_main_process:
+        print(parameter_summary(model), file=sys.stderr)
     if compile_encoder:
         model.imu_encoder = torch.compile(model.imu_encoder)
     optimizer = torch.optim.AdamW(parameter_groups(model, settings.weight_decay), lr=settings.lr)

@@ -230,3 +230,31 @@ def test_one_command_names_missing_assets(dataset, tmp_path):
                  "--output", tmp_path / "out")
     assert result.returncode == 2 and "--body-models" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def ballistic_rate(positions: np.ndarray, joints, clearance: float = 0.035) -> float:
+    """Frames per second at which the longest flight (every joint ``clearance`` above the floor) of the mean
+    of ``joints`` falls with gravity: y = a + b f + c f^2 over the flight frames f, rate = sqrt(g / -2c)."""
+    airborne = np.flatnonzero(positions[..., 1].min(axis=1) > clearance)
+    flight = max(np.split(airborne, np.flatnonzero(np.diff(airborne) > 1) + 1), key=len)
+    curvature = np.polyfit(flight, positions[flight][:, joints, 1].mean(axis=1), 2)[0]
+    return float(np.sqrt(9.80665 / (-2.0 * curvature)))
+
+
+def test_humanml3d_fixture_conventions(humanml3d_clip):
+    """The conventions of a downloaded HumanML3D clip (new_joints/012314.npy, a tennis serve from
+    Eyes_Japan_Dataset, index rows 149-320), which the rebuilt clips above follow."""
+    from skeletons import SMPL_TO_CANONICAL
+
+    positions = np.load(humanml3d_clip).astype(np.float64)[:, list(SMPL_TO_CANONICAL)]
+    assert positions.shape == (170, 22, 3)  # 320 - 149 frames, less the one new_joints drop
+    assert positions[..., 1].min() == 0.0  # the floor: the lowest joint of the whole clip
+    np.testing.assert_allclose(positions[0, 0, [0, 2]], 0.0, atol=1e-7)  # root over the origin at frame 0
+    assert positions[0, 0, 1] == pytest.approx(0.837, abs=1e-3)  # pelvis height, y up
+    np.testing.assert_allclose(facing(positions[0]), [0.0, 0.0, 1.0], atol=1e-6)  # facing +z at frame 0
+    lengths = bone_lengths(positions)  # one skeleton, HumanML3D's reference body
+    expected = [REFERENCE_BONE_LENGTHS[name] for name in np.array(list(J))[bones()[:, 1]]]
+    np.testing.assert_allclose(lengths, np.broadcast_to(expected, lengths.shape), atol=2e-6)
+    # 20 fps: in the serve's jump the body falls with gravity at 17-21 fps (30 fps would need 2.2 g).
+    assert 15.0 < ballistic_rate(positions, [J["pelvis"]]) < 25.0
+    assert 15.0 < ballistic_rate(positions, list(range(22))) < 25.0

@@ -86,7 +86,8 @@ def list_items(args: argparse.Namespace):
         missing = [flag for flag, value in (("--amass", args.amass), ("--humanml3d", args.humanml3d),
                                             ("--body-models", args.body_models)) if value is None]
         if missing:
-            raise InputError(None, f"--source humanml3d-amass needs {', '.join(missing)} (see the README's data recipes)")
+            raise InputError(None, f"--source humanml3d-amass needs {', '.join(missing)} "
+                                   "(see the README's data recipes)")
         options = {"amass": str(args.amass), "humanml3d": str(args.humanml3d), "body_models": args.body_models}
         return humanml3d_amass_items(args.amass, args.humanml3d, args.body_models), options
     if args.source != "procedural" and args.input is None:

@@ -107,8 +107,10 @@ def bvh_items(root: Path, texts=None, **options) -> list[Item]:
 def amass_items(root: Path, texts=None, babel=None, **options) -> list[Item]:
     """Every ``.npz`` under ``root`` (or ``root`` itself); options (``body_models``...) go to the reader.
     Captions: a sidecar ``NAME.txt``, ``texts`` and ``babel`` (a :class:`skeletons.readers.babel.BabelLabels`)."""
-    from skeletons.readers.amass import load_amass
+    from skeletons.readers.amass import AMASS_SOURCE, load_amass
 
+    if not Path(root).exists():
+        raise InputError(root, f"no such AMASS file or folder; AMASS comes from {AMASS_SOURCE}")
     files = [p for p in _files(root, ("*.npz",)) if p.name != "shape.npz"]  # AMASS ships per-subject shape.npz
     items = []
     for p in files:
@@ -121,9 +123,8 @@ def humanml3d_amass_items(amass: Path, humanml3d: Path, body_models: str | Path 
     """HumanML3D rebuilt from AMASS: per row of ``HUMANML3D/index.csv`` the clip ``NAME`` and its mirrored
     copy ``MNAME``, each with its captions from ``texts/`` or ``texts.zip`` (and a sub-clip per captioned
     span). Rows that are not AMASS (HumanAct12) become one item that fails with the reason it is skipped."""
-    from skeletons.readers.amass import body_model_folder
+    from skeletons.readers.amass import AMASS_SOURCE, body_model_folder
     from skeletons.readers.humanml3d_amass import (
-        AMASS_SOURCE,
         SMPLH_SOURCE,
         amass_path,
         find_index,

@@ -47,6 +47,8 @@ from ..captions import described_clips, swap_left_right
 from ..errors import InputError
 from ..motion import Motion
 from .amass import (
+    AMASS_SOURCE,
+    BODY_MODEL_SOURCES,
     body_model,
     body_model_folder,
     find_body_model_file,
@@ -59,9 +61,7 @@ from .humanml3d import Caption, parse_captions
 
 FPS = 20.0
 NUM_BETAS = 10
-AMASS_SOURCE = "https://amass.is.tue.mpg.de (register, accept the licence, download the SMPL+H G archives)"
-SMPLH_SOURCE = ("https://mano.is.tue.mpg.de ('Extended SMPL+H model' used by AMASS: smplh/male/model.npz, "
-                "smplh/female/model.npz)")
+SMPLH_SOURCE = f"{BODY_MODEL_SOURCES['smplh']}: smplh/male/model.npz, smplh/female/model.npz"
 HUMANML3D_SOURCE = "https://github.com/EricGuo5513/HumanML3D (clone it: index.csv and HumanML3D/texts.zip)"
 
 #: Seconds cut from the start of every clip of these AMASS subsets before the index's frame range applies.
@@ -156,7 +156,8 @@ def read_texts(humanml3d: str | Path) -> dict[str, list[Caption]]:
     root = Path(humanml3d)
     for base in (root, root / "HumanML3D"):
         if (base / "texts").is_dir():
-            return {p.stem: parse_captions(p.read_text(encoding="utf-8"), p) for p in sorted((base / "texts").glob("*.txt"))}
+            files = sorted((base / "texts").glob("*.txt"))
+            return {p.stem: parse_captions(p.read_text(encoding="utf-8"), p) for p in files}
         if (base / "texts.zip").is_file():
             return _zipped_texts(base / "texts.zip")
     raise InputError(root, f"no texts/ folder or texts.zip here; they come from {HUMANML3D_SOURCE}")
@@ -175,12 +176,15 @@ def amass_path(amass: str | Path, row: IndexRow) -> Path:
     """The AMASS ``.npz`` of an index row under the folder ``amass``; later releases' subset names
     (:data:`AMASS_FOLDER_ALIASES`) are tried too. The first candidate when none exists."""
     root, parts = Path(amass), row.parts
-    rest = PurePosixPath(*parts[1:]).with_suffix(".npz") if len(parts) > 1 else PurePosixPath(parts[0]).with_suffix(".npz")
+    if len(parts) < 2:
+        return root / PurePosixPath(*parts).with_suffix(".npz")
+    rest = PurePosixPath(*parts[1:]).with_suffix(".npz")
     candidates = [root / folder / rest for folder in (row.subset, *AMASS_FOLDER_ALIASES.get(row.subset, ()))]
     return next((c for c in candidates if c.is_file()), candidates[0])
 
 
-def frame_selection(num_frames: int, fps: float, row: IndexRow, path: str | Path | None = None) -> tuple[np.ndarray, float]:
+def frame_selection(num_frames: int, fps: float, row: IndexRow,
+                    path: str | Path | None = None) -> tuple[np.ndarray, float]:
     """Which frames of an AMASS clip of ``num_frames`` at ``fps`` make the index row's clip, and their rate.
 
     HumanML3D keeps every ``int(fps / 20)``-th frame, drops :attr:`IndexRow.trim_frames`, then takes

@@ -2,8 +2,8 @@
 
     python -m simulate --source humanml3d --input HumanML3D/ --output corpus/humanml3d
     python -m simulate --source bvh --input cmu_bvh/ --output corpus/cmu --num-workers 2
-    python -m simulate --source amass --input AMASS/ --body-models smpl_models/ --babel babel/train.json \
-        --output corpus/amass
+    python -m simulate --source amass --input AMASS/ --body-models smpl_models/ \
+        --babel babel/train.json,babel/val.json --output corpus/amass
     python -m simulate --source bvh --input cmu_bvh/ --texts descriptions.json --output corpus/cmu
     python -m simulate --source humanml3d-amass --amass AMASS/ --humanml3d HumanML3D/ --body-models smplh/ \
         --output corpus/humanml3d
@@ -14,7 +14,7 @@ succeeded and ends with a one-line summary. Bad arguments, no usable clip, or no
 description: exit 2 with one line.
 
 Captions: a sidecar NAME.txt beside a motion file (HumanML3D's caption#tokens#start#end lines), --texts FILE
-(JSON {"stem": ["description", ...]} or CSV stem,description), --babel FILE... for AMASS; a caption with a
+(JSON {"stem": ["description", ...]} or CSV stem,description), --babel FILE,FILE for AMASS; a caption with a
 time span gives a described sub-clip.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from skeletons import InputError
+from skeletons.arguments import comma_list, flatten
 from skeletons.errors import exit_on_bad_input
 
 from .corpus import CorpusConfig, build_corpus
@@ -59,7 +60,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     captions = parser.add_argument_group("captions")
     captions.add_argument("--texts", type=Path, help="JSON {stem: [descriptions]} or CSV stem,description "
                                                      "(adds to sidecar NAME.txt files beside the motions)")
-    captions.add_argument("--babel", type=Path, nargs="+", help="AMASS: BABEL JSON files (train.json val.json ...)")
+    captions.add_argument("--babel", type=comma_list(Path), nargs="+",
+                          help="AMASS: BABEL JSON files, a comma list (train.json,val.json,...)")
     rebuild = parser.add_argument_group("humanml3d-amass source (HumanML3D rebuilt from AMASS)")
     rebuild.add_argument("--amass", type=Path, help="the AMASS folder (ACCAD/, CMU/, KIT/, ... SMPL+H G archives)")
     rebuild.add_argument("--humanml3d", type=Path, help="a clone of HumanML3D's repository (index.csv, texts.zip)")
@@ -71,13 +73,14 @@ def _caption_sources(args: argparse.Namespace) -> tuple[dict, dict]:
     from skeletons.captions import read_texts_file
     from skeletons.readers.babel import BabelLabels
 
-    if args.babel and args.source != "amass":
-        raise InputError(args.babel[0], "BABEL labels AMASS clips: use --babel with --source amass")
+    babel = flatten(args.babel)
+    if babel and args.source != "amass":
+        raise InputError(babel[0], "BABEL labels AMASS clips: use --babel with --source amass")
     readers, options = {}, {}
     if args.texts is not None:
         readers["texts"], options["texts"] = read_texts_file(args.texts), str(args.texts)
-    if args.babel:
-        readers["babel"], options["babel"] = BabelLabels(args.babel), [str(p) for p in args.babel]
+    if babel:
+        readers["babel"], options["babel"] = BabelLabels(babel), [str(p) for p in babel]
     return readers, options
 
 

@@ -174,8 +174,9 @@ def test_amass_folder_with_babel_pretrains(tmp_path):
     (tmp_path / "train.json").write_text(json.dumps(BABEL))
     (tmp_path / "extra_train.json").write_text(json.dumps(EXTRA))
     corpus = tmp_path / "corpus"
-    result = run("simulate", "--source", "amass", "--input", amass, "--body-models", models, "--babel",
-                 tmp_path / "train.json", tmp_path / "extra_train.json", "--output", corpus)
+    babel = f"{tmp_path / 'train.json'},{tmp_path / 'extra_train.json'}"  # a comma list, as every list flag
+    result = run("simulate", "--source", "amass", "--input", amass, "--body-models", models, "--babel", babel,
+                 "--output", corpus)
     assert result.returncode == 0, result.stderr
     dataset = load_corpus(corpus)
     rows = dict(zip(dataset["id"], dataset["texts"]))

@@ -174,7 +174,9 @@ def load_released(dataset: Dataset, root: str | os.PathLike, split: str = "test"
     """``split`` of a dataset in the released layout under ``root`` (``root/DIR/X_split.npy`` ...)."""
     folder = dataset_folder(dataset, root)
     if not folder.is_dir():
-        raise InputError(folder, f"missing: no folder for {dataset.name} under the data root")
+        raise InputError(folder, f"missing: no folder for {dataset.name} under the data root; the 18 datasets come "
+                                 "from UniMTS's processed release (github.com/xiyuanzh/UniMTS, 'Download the processed "
+                                 "evaluation data'); see the README's data recipes")
     return load_arrays(dataset, folder / f"X_{split}.npy", folder / f"y_{split}.npy", folder / f"{dataset.dir}.json",
                        split=split)
 

@@ -61,7 +61,8 @@ def load_unimts_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(path, "no such checkpoint file")
+        raise InputError(path, "no such checkpoint file; the released UniMTS weights come from "
+                               "https://huggingface.co/xiyuanz/UniMTS (UniMTS.pth)")
     try:
         content = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch.load raises many types for damaged or foreign files

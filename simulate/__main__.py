@@ -2,13 +2,21 @@
 
     python -m simulate --source humanml3d --input HumanML3D/ --output corpus/humanml3d
     python -m simulate --source bvh --input cmu_bvh/ --output corpus/cmu --num-workers 2
-    python -m simulate --source amass --input AMASS/ --body-models smpl_models/ --output corpus/amass
+    python -m simulate --source amass --input AMASS/ --body-models smpl_models/ \
+        --babel babel/train.json,babel/val.json --output corpus/amass
+    python -m simulate --source bvh --input cmu_bvh/ --texts descriptions.json --output corpus/cmu
+    python -m simulate --source humanml3d-amass --amass AMASS/ --humanml3d HumanML3D/ --body-models smplh/ \
+        --output corpus/humanml3d
     python -m simulate --source procedural --count 2000 --seed 0 --output corpus/procedural
 
 Clips that fail are skipped and listed in OUTPUT/failures.jsonl; the run exits 0 when at least one clip
-succeeded and ends with a one-line summary. Bad arguments or no usable clip: exit 2 with one line.
-An existing OUTPUT that is not a corpus built by this tool is refused unless --overwrite; one build per
-OUTPUT at a time.
+succeeded and ends with a one-line summary. Bad arguments, no usable clip, or no clip with a
+description: exit 2 with one line. An existing OUTPUT that is not a corpus built by this tool is refused
+unless --overwrite; one build per OUTPUT at a time.
+
+Captions: a sidecar NAME.txt beside a motion file (HumanML3D's caption#tokens#start#end lines), --texts FILE
+(JSON {"stem": ["description", ...]} or CSV stem,description), --babel FILE,FILE for AMASS; a caption with a
+time span gives a described sub-clip.
 """
 from __future__ import annotations
 
@@ -18,12 +26,13 @@ import sys
 from pathlib import Path
 
 from skeletons import InputError
+from skeletons.arguments import comma_list, flatten
 from skeletons.errors import exit_on_bad_input
 
 from skeletons.outputs import check_output
 
 from .corpus import TOOL, CorpusConfig, build_corpus
-from .sources import SOURCES, amass_items, bvh_items, humanml3d_items, procedural_items
+from .sources import SOURCES, amass_items, bvh_items, humanml3d_amass_items, humanml3d_items, procedural_items
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -54,6 +63,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     reader.add_argument("--mapping", help="BVH: JSON/YAML file mapping canonical joints to the file's joints")
     reader.add_argument("--preset", help="BVH: joint-name preset (cmu, cgspeed, mixamo, lafan1)")
     reader.add_argument("--unit-scale", type=float, help="BVH: metres per file unit (default: detected)")
+    captions = parser.add_argument_group("captions")
+    captions.add_argument("--texts", type=Path, help="JSON {stem: [descriptions]} or CSV stem,description "
+                                                     "(adds to sidecar NAME.txt files beside the motions)")
+    captions.add_argument("--babel", type=comma_list(Path), nargs="+",
+                          help="AMASS: BABEL JSON files, a comma list (train.json,val.json,...)")
+    rebuild = parser.add_argument_group("humanml3d-amass source (HumanML3D rebuilt from AMASS)")
+    rebuild.add_argument("--amass", type=Path, help="the AMASS folder (ACCAD/, CMU/, KIT/, ... SMPL+H G archives)")
+    rebuild.add_argument("--humanml3d", type=Path, help="a clone of HumanML3D's repository (index.csv, texts.zip)")
     return parser.parse_args(argv)
 
 
@@ -93,20 +110,47 @@ def check_arguments(args: argparse.Namespace) -> None:
         read_mapping_file(args.mapping)  # raises InputError naming the file and what is wrong
 
 
+def _caption_sources(args: argparse.Namespace) -> tuple[dict, dict]:
+    """The --texts / --babel readers for the item listing, and their paths for the corpus's options."""
+    from skeletons.captions import read_texts_file
+    from skeletons.readers.babel import BabelLabels
+
+    babel = flatten(args.babel)
+    if babel and args.source != "amass":
+        raise InputError(babel[0], "BABEL labels AMASS clips: use --babel with --source amass")
+    readers, options = {}, {}
+    if args.texts is not None:
+        readers["texts"], options["texts"] = read_texts_file(args.texts), str(args.texts)
+    if babel:
+        readers["babel"], options["babel"] = BabelLabels(babel), [str(p) for p in babel]
+    return readers, options
+
+
 def list_items(args: argparse.Namespace):
+    if args.source == "humanml3d-amass":
+        missing = [flag for flag, value in (("--amass", args.amass), ("--humanml3d", args.humanml3d),
+                                            ("--body-models", args.body_models)) if value is None]
+        if missing:
+            raise InputError(None, f"--source humanml3d-amass needs {', '.join(missing)} "
+                                   "(see the README's data recipes)")
+        options = {"amass": str(args.amass), "humanml3d": str(args.humanml3d), "body_models": args.body_models}
+        return humanml3d_amass_items(args.amass, args.humanml3d, args.body_models), options
     if args.source != "procedural" and args.input is None:
         raise InputError(None, f"--input is required for --source {args.source}")
+    if args.source in ("humanml3d", "bvh", "amass"):
+        captions, caption_options = _caption_sources(args)
     if args.source == "humanml3d":
-        return humanml3d_items(args.input), {}
+        return humanml3d_items(args.input, **captions), caption_options
     if args.source == "bvh":
         options = {k: v for k, v in dict(mapping=args.mapping, preset=args.preset,
                                          unit_scale=args.unit_scale).items() if v is not None}
-        return bvh_items(args.input, **options), options
+        return bvh_items(args.input, **captions, **options), {**options, **caption_options}
     if args.source == "amass":
         if args.body_models is None:
-            raise InputError(args.input, "AMASS needs --body-models DIR (SMPL-family model files; never downloaded)")
+            raise InputError(args.input, "AMASS needs --body-models DIR (SMPL-family model files, never downloaded: "
+                                         "see the README's data recipes)")
         options = {"body_models": args.body_models}
-        return amass_items(args.input, **options), options
+        return amass_items(args.input, **captions, **options), {**options, **caption_options}
     activities = [a.strip() for a in args.activities.split(",") if a.strip()] if args.activities else None
     options = {"count": args.count, "activities": activities, "duration_s": args.duration, "fps": args.fps}
     return procedural_items(args.count, args.seed, activities, args.duration, args.fps), options
@@ -127,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         print(report.summary())
         if report.ok == 0:
             first = report.first_failure or {}
-            raise InputError(first.get("file") or args.input,
+            raise InputError(first.get("file") or args.input or args.amass,
                              f"no clip could be simulated ({report.failed} failed; first: {first.get('reason')})")
 
 

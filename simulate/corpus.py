@@ -29,6 +29,9 @@ from .sources import Item, procedural_items
 CORPUS_VERSION = 1
 TOOL = "simulate"
 PARTIAL_TOOL = "simulate (unfinished)"
+NO_DESCRIPTION_HINT = ("no clip has a description to train on: give captions with a sidecar NAME.txt beside each "
+                       "motion file, --texts FILE (JSON {stem: [descriptions]} or CSV stem,description), or --babel "
+                       "BABEL.json for AMASS")
 
 
 @dataclass
@@ -82,8 +85,12 @@ def _row_ids(item: Item, motions: list[Motion]) -> list[str]:
     ids = []
     for k, motion in enumerate(motions):
         name = motion.name or ""
-        suffix = name[len(stem):] if name.startswith(stem) else (f"/{k}" if k else "")
-        ids.append(item.id + suffix)
+        if name.startswith(stem):
+            ids.append(item.id + name[len(stem):])
+        elif name.startswith(item.id):  # motions named after the item (HumanML3D rebuilt from AMASS)
+            ids.append(name)
+        else:
+            ids.append(item.id + (f"/{k}" if k else ""))
     return ids
 
 
@@ -232,19 +239,31 @@ def _shard_job(args: tuple) -> tuple[int, int, int]:
     return index, len(columns.get("id", [])), len(failures)
 
 
+def _has_descriptions(part) -> bool:
+    """Whether any row of a corpus part has at least one description (reads the texts column only)."""
+    import pyarrow.compute as pc
+
+    lengths = pc.list_value_length(part.data.column("texts"))
+    return bool(pc.max(lengths).as_py() or 0)
+
+
 def build_corpus(items: list[Item], output: str | Path, config: CorpusConfig, num_workers: int = 0,
-                 resume: bool = False, progress: bool = True, overwrite: bool = False) -> BuildReport:
+                 resume: bool = False, progress: bool = True, overwrite: bool = False,
+                 require_descriptions: bool = True) -> BuildReport:
     """Simulate ``items`` into a dataset at ``output``; see the module docstring for the on-disk protocol.
 
     ``output`` (and ``<output>.partial``) that is not a corpus of ours is refused with ``InputError`` unless
-    ``overwrite``; a second build into the same output while one runs is refused.
+    ``overwrite``; a second build into the same output while one runs is refused. With
+    ``require_descriptions`` a run whose clips all lack descriptions writes nothing and raises an
+    :class:`InputError` with :data:`NO_DESCRIPTION_HINT` (pretraining needs them).
     """
     with claim_output(output, TOOL, overwrite, recognise=("corpus.json",)):
-        return _build_corpus(items, Path(output), config, num_workers, resume, progress, overwrite)
+        return _build_corpus(items, Path(output), config, num_workers, resume, progress, overwrite,
+                             require_descriptions)
 
 
 def _build_corpus(items: list[Item], output: Path, config: CorpusConfig, num_workers: int, resume: bool,
-                  progress: bool, overwrite: bool) -> BuildReport:
+                  progress: bool, overwrite: bool, require_descriptions: bool) -> BuildReport:
     from datasets import concatenate_datasets, load_from_disk
     from datasets.utils.logging import disable_progress_bar
     from tqdm import tqdm
@@ -289,6 +308,9 @@ def _build_corpus(items: list[Item], output: Path, config: CorpusConfig, num_wor
             parts.append(load_from_disk(str(folder / "data")))
         failures.extend(json.loads(line) for line in (folder / "failures.jsonl").read_text().splitlines())
     ok = sum(len(p) for p in parts)
+    if ok and require_descriptions and not any(_has_descriptions(p) for p in parts):
+        shutil.rmtree(partial)
+        raise InputError(output, NO_DESCRIPTION_HINT)
     if ok:
         with atomic_path(output, directory=True) as temporary:
             dataset = parts[0] if len(parts) == 1 else concatenate_datasets(parts)

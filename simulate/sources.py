@@ -4,6 +4,11 @@ Sources: HumanML3D, BVH and AMASS files (:mod:`skeletons.readers`) and the proce
 (:mod:`skeletons.procedural`, :func:`procedural_items`). Every item loads through one picklable loader.
 
 Listing is cheap and deterministic (sorted paths), so a corpus run can be split into shards and resumed.
+
+Captions (:mod:`skeletons.captions`): every file source takes a sidecar ``NAME.txt`` beside each motion file
+and a ``texts`` file (:class:`skeletons.captions.TextsFile`); AMASS also takes BABEL's JSON files. A caption
+with a time span gives a described sub-clip. ``humanml3d-amass`` rebuilds HumanML3D's clips and their
+mirrored copies from AMASS (:mod:`skeletons.readers.humanml3d_amass`).
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import numpy as np
 
 from skeletons import InputError, Motion
 
-SOURCES = ("humanml3d", "bvh", "amass", "procedural")
+SOURCES = ("humanml3d", "humanml3d-amass", "bvh", "amass", "procedural")
 #: Share of procedural items that change from one activity to another (default activity list only).
 TRANSITION_SHARE = 0.08
 
@@ -52,31 +57,100 @@ class _Loader:
         return result if isinstance(result, list) else [result]
 
 
-def humanml3d_items(root: Path) -> list[Item]:
+def _described(read: Callable[..., Motion], path: Path, captions: list, **options) -> list[Motion]:
+    """``read(path, **options)`` with its sidecar captions and ``captions``: the whole clip and one sub-clip
+    per captioned span."""
+    from skeletons.captions import described_clips, sidecar_captions
+
+    return described_clips(read(path, **options), [*sidecar_captions(path), *captions])
+
+
+def _humanml3d_described(path: Path, captions: list) -> list[Motion]:
+    """A HumanML3D clip with its own captions (``texts/ID.txt``) and ``captions``."""
+    from skeletons.captions import described_clips
+    from skeletons.readers.humanml3d import captions_path, load_humanml3d, read_captions
+
+    own = captions_path(path)
+    spans = [c for c in read_captions(own) if not c.whole_clip] if own.is_file() else []
+    return described_clips(load_humanml3d(path), [*spans, *captions])
+
+
+def _texts(texts, path: Path, root: Path) -> list:
+    return texts.lookup(_relative_id(path, root), path.stem) if texts is not None else []
+
+
+def humanml3d_items(root: Path, texts=None) -> list[Item]:
     """HumanML3D: the dataset root (with ``new_joints/``), the ``new_joints`` folder, or one ``.npy``.
 
-    Each file gives the whole clip plus one clip per captioned span (see the reader).
+    Each file gives the whole clip plus one clip per captioned span (see the reader); ``texts`` (a
+    :class:`skeletons.captions.TextsFile`) adds captions by file stem.
     """
     from skeletons.readers.humanml3d import load_humanml3d_segments
 
     folder = root / "new_joints" if (root / "new_joints").is_dir() else root
-    return [Item(p.stem, str(p), _Loader(load_humanml3d_segments, p)) for p in _files(folder, ("*.npy",))]
+    files = _files(folder, ("*.npy",))
+    if texts is None:
+        return [Item(p.stem, str(p), _Loader(load_humanml3d_segments, p)) for p in files]
+    return [Item(p.stem, str(p), _Loader(_humanml3d_described, p, _texts(texts, p, folder))) for p in files]
 
 
-def bvh_items(root: Path, **options) -> list[Item]:
-    """Every ``.bvh`` under ``root`` (or ``root`` itself); options go to the BVH reader."""
+def bvh_items(root: Path, texts=None, **options) -> list[Item]:
+    """Every ``.bvh`` under ``root`` (or ``root`` itself); options go to the BVH reader. Captions: a sidecar
+    ``NAME.txt`` and ``texts`` (a :class:`skeletons.captions.TextsFile`)."""
     from skeletons.readers.bvh import load_bvh
 
     files = _files(root, ("*.bvh", "*.BVH"))
-    return [Item(_relative_id(p, root), str(p), _Loader(load_bvh, p, **options)) for p in files]
+    return [Item(_relative_id(p, root), str(p), _Loader(_described, load_bvh, p, _texts(texts, p, root), **options))
+            for p in files]
 
 
-def amass_items(root: Path, **options) -> list[Item]:
-    """Every ``.npz`` under ``root`` (or ``root`` itself); options (``body_models``...) go to the reader."""
-    from skeletons.readers.amass import load_amass
+def amass_items(root: Path, texts=None, babel=None, **options) -> list[Item]:
+    """Every ``.npz`` under ``root`` (or ``root`` itself); options (``body_models``...) go to the reader.
+    Captions: a sidecar ``NAME.txt``, ``texts`` and ``babel`` (a :class:`skeletons.readers.babel.BabelLabels`)."""
+    from skeletons.readers.amass import AMASS_SOURCE, load_amass
 
+    if not Path(root).exists():
+        raise InputError(root, f"no such AMASS file or folder; AMASS comes from {AMASS_SOURCE}")
     files = [p for p in _files(root, ("*.npz",)) if p.name != "shape.npz"]  # AMASS ships per-subject shape.npz
-    return [Item(_relative_id(p, root), str(p), _Loader(load_amass, p, **options)) for p in files]
+    items = []
+    for p in files:
+        captions = _texts(texts, p, root) + (babel.captions(p.resolve()) if babel is not None else [])
+        items.append(Item(_relative_id(p, root), str(p), _Loader(_described, load_amass, p, captions, **options)))
+    return items
+
+
+def humanml3d_amass_items(amass: Path, humanml3d: Path, body_models: str | Path | None = None) -> list[Item]:
+    """HumanML3D rebuilt from AMASS: per row of ``HUMANML3D/index.csv`` the clip ``NAME`` and its mirrored
+    copy ``MNAME``, each with its captions from ``texts/`` or ``texts.zip`` (and a sub-clip per captioned
+    span). Rows that are not AMASS (HumanAct12) become one item that fails with the reason it is skipped."""
+    from skeletons.readers.amass import AMASS_SOURCE, body_model_folder
+    from skeletons.readers.humanml3d_amass import (
+        SMPLH_SOURCE,
+        amass_path,
+        find_index,
+        mirrored_captions,
+        read_index,
+        read_texts,
+        rebuild_described,
+    )
+
+    if not Path(amass).is_dir():
+        raise InputError(amass, f"no such AMASS folder; AMASS comes from {AMASS_SOURCE}")
+    if body_models is None or not Path(body_models).is_dir():
+        raise InputError(body_models, f"--body-models DIR is needed: the SMPL+H models come from {SMPLH_SOURCE}")
+    body_model_folder(body_models)
+    rows, texts = read_index(find_index(humanml3d)), read_texts(humanml3d)
+    items = []
+    for row in rows:
+        captions = texts.get(row.name, [])
+        if not row.is_amass:
+            items.append(Item(row.name, row.source_path, _Loader(rebuild_described, amass, row, captions, body_models)))
+            continue
+        file = str(amass_path(amass, row))
+        items.append(Item(row.name, file, _Loader(rebuild_described, amass, row, captions, body_models)))
+        mirrored = texts.get("M" + row.name) or mirrored_captions(captions)
+        items.append(Item("M" + row.name, file, _Loader(rebuild_described, amass, row, mirrored, body_models, True)))
+    return items
 
 
 def _relative_id(path: Path, root: Path) -> str:

@@ -18,15 +18,22 @@ def run(*args):
                           capture_output=True, text=True, timeout=600)
 
 
+def descriptions(tmp_path, **texts):
+    path = tmp_path / "texts.json"
+    path.write_text(json.dumps(texts))
+    return path
+
+
 def test_humanml3d_fixture_gives_one_row(tmp_path, humanml3d_clip):
     output = tmp_path / "corpus"
-    result = run("--source", "humanml3d", "--input", humanml3d_clip.parent.parent, "--output", output)
+    texts = descriptions(tmp_path, **{"012314": ["a person serves a tennis ball"]})
+    result = run("--source", "humanml3d", "--input", humanml3d_clip.parent.parent, "--texts", texts, "--output", output)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("simulate: ok=1 failed=0")
     corpus = load_corpus(output).with_format("numpy")
     assert len(corpus) == 1
     row = corpus[0]
-    assert row["id"] == "012314" and row["source"] == "humanml3d"
+    assert row["id"] == "012314" and row["source"] == "humanml3d" and row["texts"] == ["a person serves a tennis ball"]
     assert row["imu"].shape == (170, 22, 6) and row["imu"].dtype == np.float32
     assert row["rate_hz"] == 20.0 and row["duration_s"] == pytest.approx(8.5)
     assert np.isfinite(row["imu"]).all()
@@ -36,7 +43,8 @@ def test_humanml3d_fixture_gives_one_row(tmp_path, humanml3d_clip):
 
 def test_bvh_fixture_folder_gives_two_rows(tmp_path, bvh_walks):
     output = tmp_path / "corpus"
-    result = run("--source", "bvh", "--input", bvh_walks[0].parent, "--output", output, "--float16")
+    texts = descriptions(tmp_path, **{"131_01": ["a person walks"], "131_02": ["a person walks"]})
+    result = run("--source", "bvh", "--input", bvh_walks[0].parent, "--output", output, "--float16", "--texts", texts)
     assert result.returncode == 0, result.stderr
     corpus = load_corpus(output).with_format("numpy")
     assert sorted(corpus["id"]) == ["131_01", "131_02"]
@@ -53,7 +61,8 @@ def test_bad_clips_are_skipped_and_listed(tmp_path, humanml3d_clip):
     (folder / "not_an_array.npy").write_text("hello")
     np.save(folder / "wrong_shape.npy", np.zeros((40, 21, 3), dtype=np.float32))
     output = tmp_path / "corpus"
-    result = run("--source", "humanml3d", "--input", folder.parent, "--output", output)
+    texts = descriptions(tmp_path, good=["a person serves a tennis ball"])
+    result = run("--source", "humanml3d", "--input", folder.parent, "--output", output, "--texts", texts)
     assert result.returncode == 0, result.stderr
     assert "ok=1 failed=2" in result.stdout
     assert load_corpus(output)["id"] == ["good"]

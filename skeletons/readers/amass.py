@@ -63,6 +63,11 @@ UP_AXES = ("z", "y")
 BODY_MODELS_ENV = "MOTION_BODY_MODELS"
 FRAME_RATE_KEYS = ("mocap_framerate", "mocap_frame_rate")
 DEFAULT_BATCH_FRAMES = 64
+#: Where each body-model family comes from (licensed files the user downloads; named in errors).
+BODY_MODEL_SOURCES = {"smpl": "https://smpl.is.tue.mpg.de",
+                      "smplh": "https://mano.is.tue.mpg.de ('Extended SMPL+H model', the one AMASS uses)",
+                      "smplx": "https://smpl-x.is.tue.mpg.de"}
+AMASS_SOURCE = "https://amass.is.tue.mpg.de (register, accept the licence, download the SMPL+H G archives)"
 
 #: Pose numbers that move the 22 body joints: the root and 21 body joints, 3 axis-angle numbers each.
 BODY_POSE_WIDTH = 3 * NUM_JOINTS
@@ -225,7 +230,8 @@ def body_model_folder(body_models: str | Path | None, clip_path: str | Path | No
     given = body_models if body_models is not None else os.environ.get(BODY_MODELS_ENV)
     if not given:
         raise InputError(clip_path, f"no body-model folder: pass body_models= or set {BODY_MODELS_ENV} "
-                                    "(SMPL-family models are licensed files; they are never downloaded)")
+                                    "(SMPL-family models are licensed files, never downloaded: SMPL+H from "
+                                    f"{BODY_MODEL_SOURCES['smplh']}, SMPL-X from {BODY_MODEL_SOURCES['smplx']})")
     folder = Path(given).expanduser()
     if not folder.is_dir():
         raise InputError(folder, "no such body-model folder")
@@ -252,7 +258,8 @@ def find_body_model_file(folder: Path, model_type: str, gender: str) -> Path:
     stem = f"{model_type.upper()}_{gender.upper()}"
     raise InputError(folder, f"no {model_type} body model for gender {gender}: smplx expects {stem}.npz or "
                              f"{stem}.pkl in {folder / model_type} or {folder}; AMASS's layout is "
-                             f"{model_type}/{gender}/model.npz")
+                             f"{model_type}/{gender}/model.npz; {model_type} models come from "
+                             f"{BODY_MODEL_SOURCES[model_type]}")
 
 
 def _read_model_file(file: Path, keys: tuple[str, ...]) -> dict[str, Any]:

@@ -37,29 +37,41 @@ def captions_path(joints_path: Path) -> Path:
     return joints_path.parent.parent / "texts" / (joints_path.stem + ".txt")
 
 
+def parse_caption_line(line: str, path: str | Path | None = None, where: object = None) -> Caption | None:
+    """One ``caption#tokens#start#end`` line (a line without ``#`` is a whole-clip caption); None when it
+    holds no text. ``where`` (a line number or key) goes into the error for a malformed start/end."""
+    fields = line.split("#")
+    text = fields[0].strip()
+    try:
+        start = float(fields[2]) if len(fields) > 2 and fields[2].strip() else 0.0
+        end = float(fields[3]) if len(fields) > 3 and fields[3].strip() else 0.0
+    except ValueError:
+        at = f"line {where}: " if isinstance(where, int) else (f"{where}: " if where is not None else "")
+        raise InputError(path, f"{at}start/end are not numbers: {line!r}") from None
+    start, end = (0.0 if np.isnan(start) else start), (0.0 if np.isnan(end) else end)
+    return Caption(text, start, end) if text else None
+
+
 def read_captions(path: Path) -> list[Caption]:
     """Parse a HumanML3D ``texts/ID.txt``; malformed lines are an :class:`InputError`."""
-    captions = []
     try:
-        content = path.read_text(encoding="utf-8")
+        content = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise InputError(path, f"is not UTF-8 text (byte 0x{error.object[error.start]:02X} at offset "
                                f"{error.start})") from None
     except OSError as error:
         raise InputError(path, f"cannot be read ({error.strerror})") from None
+    return parse_captions(content, path)
+
+
+def parse_captions(content: str, path: str | Path | None = None) -> list[Caption]:
+    """The captions of the text of a HumanML3D caption file (see :func:`parse_caption_line`)."""
+    captions = []
     for number, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("#")
-        text = fields[0].strip()
-        try:
-            start = float(fields[2]) if len(fields) > 2 and fields[2].strip() else 0.0
-            end = float(fields[3]) if len(fields) > 3 and fields[3].strip() else 0.0
-        except ValueError:
-            raise InputError(path, f"line {number}: start/end are not numbers: {line!r}") from None
-        start, end = (0.0 if np.isnan(start) else start), (0.0 if np.isnan(end) else end)
-        if text:
-            captions.append(Caption(text, start, end))
+        if line.strip():
+            caption = parse_caption_line(line, path, number)
+            if caption is not None:
+                captions.append(caption)
     return captions
 
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
-from skeletons import JOINT_NAMES, NUM_JOINTS
 from simulate.gravity import GRAVITY
+from skeletons import JOINT_NAMES, NUM_JOINTS
 from skeletons.errors import InputError
 
 Gravity = Literal["included", "removed"]

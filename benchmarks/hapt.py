@@ -136,14 +136,22 @@ def read_recordings(path: str | os.PathLike) -> dict[str, np.ndarray]:
     return arrays
 
 
-def split_recordings(subjects: np.ndarray, split: str) -> np.ndarray:
-    """The recordings of UCI-HAR's ``split`` ("train" or "test") subjects."""
-    is_test = np.isin(subjects, TEST_SUBJECTS)
-    return np.flatnonzero(is_test if split == "test" else ~is_test)
+def split_subjects(split: str) -> tuple[int, ...]:
+    """UCI-HAR's ``split`` ("train" or "test") subjects, ascending."""
+    return TEST_SUBJECTS if split == "test" else tuple(s for s in range(1, 31) if s not in TEST_SUBJECTS)
 
 
-def load_hapt(dataset: Dataset, root: str | os.PathLike, split: str = "test") -> BenchmarkSplit:
-    """UCI-HAR-style windows of HAPT's ``split`` subjects (class ids 0-5 in UCI-HAR's order)."""
+def split_recordings(subjects: np.ndarray, split: str, only: tuple[int, ...] | None = None) -> np.ndarray:
+    """The recordings of UCI-HAR's ``split`` ("train" or "test") subjects, or of those among them in ``only``."""
+    wanted = split_subjects(split) if only is None else tuple(s for s in split_subjects(split) if s in only)
+    return np.flatnonzero(np.isin(subjects, wanted))
+
+
+def load_hapt(dataset: Dataset, root: str | os.PathLike, split: str = "test",
+              subjects: tuple[int, ...] | None = None) -> BenchmarkSplit:
+    """UCI-HAR-style windows of HAPT's ``split`` subjects (class ids 0-5 in UCI-HAR's order); ``subjects``
+    keeps only those of the split's subjects (e.g. half the training subjects, to choose settings on the
+    other half)."""
     path = find_file(root)
     if path is None:
         raise InputError(Path(root) / "hapt" / FILE_NAME,
@@ -151,7 +159,7 @@ def load_hapt(dataset: Dataset, root: str | os.PathLike, split: str = "test") ->
                          "pass --data-root ../shared/data)")
     arrays = read_recordings(path)
     windows = cut_windows(arrays["signals"], arrays["labels"], arrays["offsets"], UCIHAR_ACTIVITIES,
-                          recordings=split_recordings(arrays["subjects"], split))
+                          recordings=split_recordings(arrays["subjects"], split, subjects))
     if len(windows.x) == 0:
         raise InputError(path, f"no {WINDOW_SAMPLES}-sample window of activities 1-6 among the {split} subjects")
     y = np.searchsorted(np.asarray(UCIHAR_ACTIVITIES), windows.activity).astype(np.int64)

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from benchmarks.hapt import TEST_SUBJECTS, cut_windows, find_file, label_runs
+from benchmarks.hapt import TEST_SUBJECTS, cut_windows, find_file, label_runs, load_hapt
 from benchmarks.loader import is_present, load_split
 from benchmarks.prepare import prepare_split
 from benchmarks.registry import get_dataset
@@ -74,6 +74,7 @@ def test_split_by_subject_and_units(tmp_path):
     assert [d[0] for d in test.descriptions] == ["walking", "walking upstairs", "walking downstairs", "sitting",
                                                 "standing", "lying"]
     # Through the one preparation path: g -> m/s^2 on spine1, 50 Hz -> 20 Hz, nothing else on the body.
+    assert len(load_hapt(HAPT, tmp_path, "train", subjects=(3, 4)).x) == 4  # 4 is a test subject
     imu, mask = prepare_split(test)
     standing = imu[test.y == 4]
     assert imu.shape == (8, 200, 22, 6)

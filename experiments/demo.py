@@ -139,7 +139,7 @@ def summary_markdown(summary: dict) -> str:
         lines += ["", f"## Few-shot on {names[dataset].split(' (')[0]}: logistic-regression probe on frozen "
                       "features (accuracy)", "",
                   *markdown_table(["k", *(PROBE_NAMES.get(p, p) for p in probes)],
-                                  [[k.split("=")[1], *(_cell(entry[p]) for p in probes)] for k, entry in by_k.items()])]
+                                  [[k, *(_cell(entry[p]) for p in probes)] for k, entry in by_k.items()])]
     timings = summary["timings"]
     lines += ["", "## Timings (s)", "", *markdown_table(list(timings), [list(timings.values())]), "",
               "## Plots", ""] + [f"![{name}]({file})" for name, file in summary["plots"].items()]

@@ -135,9 +135,10 @@ def _features(model: MotionTextModel, random: MotionTextModel, split: BenchmarkS
 
 def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, scored: dict[str, np.ndarray],
            scored_targets: np.ndarray, num_classes: int, settings: TransferSettings, name: str) -> dict:
-    """Per k and probe: mean and std over shot draws of accuracy and macro F1, and every draw."""
+    """Per k (an integer key) and probe: mean and std over shot draws of accuracy and macro F1, and every
+    draw."""
     channels = present_channels(pool["mask"])
-    results: dict[str, dict] = {}
+    results: dict[int, dict] = {}
     for k in settings.ks:
         runs: dict[str, list[dict]] = {probe: [] for probe in PROBES}
         for draw in range(settings.draws):
@@ -152,7 +153,7 @@ def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, scored: dict[s
                     scores = probe_scores(pool[probe][shots], pool_targets[shots], scored[probe], num_classes)
                 metrics = classification_metrics(scores, scored_targets)
                 runs[probe].append({"draw": draw, "acc": metrics["acc"], "f1": metrics["f1"]})
-        results[f"k={k}"] = {probe: {"acc_mean": float(np.mean([r["acc"] for r in rs])),
+        results[k] = {probe: {"acc_mean": float(np.mean([r["acc"] for r in rs])),
                                      "acc_std": float(np.std([r["acc"] for r in rs], ddof=1)) if len(rs) > 1 else 0.0,
                                      "f1_mean": float(np.mean([r["f1"] for r in rs])), "draws": rs}
                              for probe, rs in runs.items()}

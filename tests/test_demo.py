@@ -6,16 +6,15 @@ import json
 import yaml
 
 from experiments.demo import main
-from pretrain.config import load_config
+from pretrain.config import load_config, override
 
 
 def test_demo_writes_summary_over_seeds_and_plots(tmp_path, capsys):
-    config = load_config("cpu-small")
-    config["model"]["imu_encoder"].update(channels=[8, 16], strides=[2, 2])
-    config["model"]["embed_dim"] = 32
-    config["train"].update(batch_size=8, max_steps=3, warmup_steps=1, checkpoint_every=3, log_every=1)
+    config = override(load_config("cpu-small"), "model.imu_encoder.channels=[8, 16]",
+                      "model.imu_encoder.strides=[2, 2]", "model.embed_dim=32", "train.batch_size=8",
+                      "train.max_steps=3", "train.warmup_steps=1", "train.checkpoint_every=3", "train.log_every=1")
     path = tmp_path / "toy.yaml"
-    path.write_text(yaml.safe_dump(config))
+    path.write_text(yaml.safe_dump(config.to_dict()))
     args = ["--output", str(tmp_path / "demo"), "--corpora", str(tmp_path / "corpora"), "--clips", "24",
             "--model", str(tmp_path / "model"), "--config", str(path), "--seeds", "3",
             "--data-root", str(tmp_path / "no-hapt")]
@@ -32,9 +31,9 @@ def test_demo_writes_summary_over_seeds_and_plots(tmp_path, capsys):
     assert len({(tmp_path / "model" / f"seed-{s}" / "model.safetensors").read_bytes() for s in range(3)}) == 3
     assert len(list((tmp_path / "corpora").iterdir())) == 3
     few = summary["few_shot"]["basicmotions"]
-    assert set(few) == {"k=1", "k=5"}
-    assert set(few["k=1"]) == {"pretrained-encoder", "pretrained-embedding", "random-encoder", "minirocket"}
-    assert all(len(entry["per_seed"]) == 3 for entry in few["k=5"].values())
+    assert set(few) == {"1", "5"}
+    assert set(few["1"]) == {"pretrained-encoder", "pretrained-embedding", "random-encoder", "minirocket"}
+    assert all(len(entry["per_seed"]) == 3 for entry in few["5"].values())
     # Zero-shot accuracy against step is logged during pretraining (at step 0 and at the end).
     rows = [json.loads(line) for line in (tmp_path / "model" / "seed-0" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if "basicmotions_train_acc" in r] == [0, 3]

@@ -46,10 +46,14 @@ eval-zeroshot: $(STAMP)
 	$(PY) -m zero_shot --model $(MODEL) --benchmarks all --data-root $(DATA_ROOT) \
 	    --output $(REPORTS)/zeroshot/results.json --report $(REPORTS)/zeroshot/report.md
 
-# The main job on the offline default: corpus -> pretrain cpu-small -> BasicMotions zero-shot and few-shot.
+# The main job on the offline default, over DEMO_SEEDS pretraining seeds (corpus seed = training seed):
+# corpora -> pretrain cpu-small -> zero-shot and few-shot probes on BasicMotions, and on HAPT when
+# $(HAPT_ROOT)/hapt/hapt.npz is there.
+DEMO_SEEDS ?= 3
+HAPT_ROOT  ?= ../shared/data
 demo: $(STAMP)
-	$(PY) -m experiments.demo --corpus $(CORPUS) --clips $(CORPUS_CLIPS) --model $(MODEL) \
-	    --config $(PRETRAIN_CONFIG) --output $(REPORTS)/demo
+	$(PY) -m experiments.demo --corpora data/corpus --clips $(CORPUS_CLIPS) --model $(MODEL) \
+	    --config $(PRETRAIN_CONFIG) --seeds $(DEMO_SEEDS) --data-root $(HAPT_ROOT) --output $(REPORTS)/demo
 
 # The speed suite (appends to experiments/speed/results/speed.jsonl).
 speed: $(STAMP)

@@ -7,7 +7,8 @@ The released layout of the UniMTS benchmarks (Zhang et al., NeurIPS 2024) is one
 ``X`` is (series, time, channels) in the stored units and the original rate, ``y`` the class ids, and
 ``DIR.json`` ``{"label_dictionary": {"0": ["stand", ...synonyms], ...}}`` names the classes; it is
 authoritative for label names. Arrays are memory-mapped, so a large test set is read as it is prepared.
-BasicMotions comes from aeon's bundled copy through aeon's own loader (no download). Custom data uses the
+BasicMotions comes from aeon's bundled copy through aeon's own loader (no download); HAPT from its raw
+recordings through :mod:`benchmarks.hapt`. Custom data uses the
 same checks through :func:`load_arrays`.
 
 Everything wrong with the input raises :class:`skeletons.errors.InputError` naming the file: a missing
@@ -167,6 +168,10 @@ def dataset_folder(dataset: Dataset, root: str | os.PathLike) -> Path:
 
 def is_present(dataset: Dataset, root: str | os.PathLike) -> bool:
     """Whether the dataset can be loaded: aeon's bundled data always; released data when its folder exists."""
+    if dataset.source == "hapt":
+        from .hapt import find_file
+
+        return find_file(root) is not None
     return dataset.source == "aeon" or dataset_folder(dataset, root).is_dir()
 
 
@@ -200,4 +205,8 @@ def load_split(dataset: Dataset, root: str | os.PathLike, split: str = "test") -
         raise InputError(None, f"unknown split {split!r}; known: {', '.join(SPLITS)}")
     if dataset.source == "aeon":
         return load_basic_motions(dataset, split)
+    if dataset.source == "hapt":
+        from .hapt import load_hapt
+
+        return load_hapt(dataset, root, split)
     return load_released(dataset, root, split)

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
 
+from simulate.gravity import GRAVITY
 from skeletons import JOINT_NAMES, NUM_JOINTS
 from skeletons.errors import InputError
 
 Gravity = Literal["included", "removed"]
-Source = Literal["released", "aeon", "custom"]
+Source = Literal["released", "aeon", "hapt", "custom"]
 DEG_TO_RAD = math.pi / 180.0
 
 
@@ -79,7 +80,8 @@ class Dataset:
         gravity_assumed: True where no source states it and ``gravity`` is the default guess "included".
         labels: class id -> descriptions, for data without a label file (BasicMotions); None where the
             released ``DIR.json`` holds them (it is authoritative).
-        source: "released" (the UniMTS layout under a data root), "aeon" (bundled with aeon), "custom".
+        source: "released" (the UniMTS layout under a data root), "aeon" (bundled with aeon), "hapt" (the raw
+            UCI HAPT recordings, cut by :mod:`benchmarks.hapt`), "custom".
         note: anything else a user should know.
     """
 
@@ -180,6 +182,26 @@ BASIC_MOTIONS = Dataset(
 BASIC_MOTIONS_CLASSES = ("standing", "walking", "running", "badminton")
 
 
+#: UCI HAPT (:mod:`benchmarks.hapt`): the raw recordings behind UCI-HAR, a Samsung Galaxy S II on the waist
+#: (belt) at 50 Hz, accelerometer in g with gravity, gyroscope in rad/s, cut into UCI-HAR's six-activity
+#: 2.56 s windows and subject split. The waist sits on ``spine1`` (joint 9), as the paper places UCI-HAR.
+#: Real data for measuring transfer only: never trained on by the pretrained model. Labels are UCI-HAR's
+#: activity names with a plain synonym, written once.
+HAPT = Dataset(
+    name="HAPT",
+    dir="hapt",
+    classes=6,
+    rate_hz=50.0,
+    level=None,
+    placements=(Placement(joint=9, acc=(0, 3), acc_scale=GRAVITY, gyro=(3, 6)),),
+    gravity="included",
+    labels=(("walking",), ("walking upstairs", "climbing stairs"), ("walking downstairs", "going down stairs"),
+            ("sitting",), ("standing",), ("lying", "lying down")),
+    source="hapt",
+    note="raw UCI HAPT waist phone (../shared/data/hapt/hapt.npz), UCI-HAR windows and subject split",
+)
+
+
 def _factor(value: float | str) -> tuple[float, float]:
     if isinstance(value, str):
         return _NAMED_UNITS[value]
@@ -213,8 +235,8 @@ def _paper_datasets() -> tuple[Dataset, ...]:
     return tuple(datasets)
 
 
-#: Every registered dataset: the paper's 18 in its order, then BasicMotions.
-DATASETS: tuple[Dataset, ...] = (*_paper_datasets(), BASIC_MOTIONS)
+#: Every registered dataset: the paper's 18 in its order, then BasicMotions, then HAPT.
+DATASETS: tuple[Dataset, ...] = (*_paper_datasets(), BASIC_MOTIONS, HAPT)
 _BY_KEY = {key.lower(): d for d in DATASETS for key in (d.name, d.dir)}
 
 

@@ -1,15 +1,20 @@
-"""``make demo``: the whole method on real data, offline, in minutes on a laptop CPU.
+"""``make demo``: the whole method on real data, offline, on a laptop CPU, over pretraining seeds.
 
-    python -m experiments.demo [--output reports/demo] [--corpus data/corpus/procedural] [--model runs/cpu-small]
-        [--k 1,5] [--modes full,random,minirocket] [--seeds 2]
+    python -m experiments.demo [--output reports/demo] [--corpora data/corpus] [--model runs/cpu-small]
+        [--config cpu-small] [--seeds 3] [--data-root ../shared/data]
 
-1. builds the procedural corpus (simulated IMU of 60 activities with varied descriptions);
-2. pretrains the ``cpu-small`` config on it (resuming an interrupted run; a finished one is reused);
-3. evaluates zero-shot on BasicMotions (real smartwatch data that ships with aeon): no BasicMotions
-   series is ever trained on;
-4. fine-tunes with k = 1 and 5 labelled series per class: pretrained vs random init vs MiniRocket;
-5. writes ``summary.json``, ``summary.md`` and plots (simulated vs real wrist IMU, the confusion matrix,
-   accuracy against k) to the output folder and prints the summary table.
+1. for each seed s (3 by default): builds the procedural corpus drawn with seed s and pretrains the config
+   on it with training seed s (:mod:`experiments.seeds`; interrupted runs resume, finished ones are reused),
+   logging zero-shot accuracy on BasicMotions' **train** split against training step;
+2. evaluates every seed's model (:mod:`experiments.transfer`, protocol ``report``): zero-shot on
+   BasicMotions' test split (real smartwatch data that ships with aeon) and, when ``hapt.npz`` is under
+   ``--data-root``, on HAPT's UCI-HAR test subjects (real waist phone); few-shot logistic-regression probes
+   with k = 1 and 5 labelled windows per class on frozen features, pretrained against the same network
+   randomly initialised and against MiniRocket. No real series is ever pretrained on;
+3. writes ``summary.json`` (every figure as mean and std over the seeds, with ``per_seed``), ``summary.md``
+   and plots (loss and zero-shot accuracy against step, the embedding space with real windows overlaid,
+   simulated vs real wrist IMU with the devices' Nyquist frequencies, the first seed's confusion matrix)
+   and prints the summary.
 
 Each stage's wall time goes into ``summary.json`` under ``timings``.
 """
@@ -24,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.markdown import markdown_table
-from skeletons.arguments import add_model_argument, comma_list, flatten, seeds
+from experiments.seeds import spread
+from skeletons.arguments import add_model_argument, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import exit_on_bad_input
 
@@ -32,8 +38,6 @@ from skeletons.errors import exit_on_bad_input
 WRIST = 21
 #: Procedural activities shown beside BasicMotions' classes in the simulated-vs-real plot.
 COMPARED = {"walking": "walk", "running": "run"}
-MODE_NAMES = {"full": "pretrained, fine-tuned", "probe": "pretrained, linear probe", "random": "random init",
-              "minirocket": "MiniRocket"}
 
 
 @contextmanager
@@ -42,21 +46,6 @@ def timed(timings: dict, stage: str):
     print(f"demo: {stage} ...", flush=True)
     yield
     timings[f"{stage}_s"] = round(time.perf_counter() - start, 1)
-
-
-def pretrain_once(corpus: Path, model_dir: Path, config_name: str) -> dict:
-    """Pretrain ``config_name`` into ``model_dir`` unless a finished model of that length is there."""
-    from pretrain.config import load_config
-    from pretrain.train import train
-
-    config = load_config(config_name)
-    saved = model_dir / "config.json"
-    if (model_dir / "model.safetensors").exists() and saved.exists():
-        trained = json.loads(saved.read_text()).get("trained", {})
-        if trained.get("steps") == config.train.max_steps and trained.get("config") == config.name:
-            return trained
-    train(config, corpus, model_dir, resume=True)
-    return json.loads(saved.read_text())["trained"]
 
 
 def simulated_vs_real(rate_hz: float = 20.0, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -86,103 +75,163 @@ def simulated_vs_real(rate_hz: float = 20.0, seed: int = 0) -> dict[str, tuple[n
     return pairs
 
 
-def few_shot(model_dir: Path, ks: list[int], modes: list[str], seeds: int | list[int], epochs: int) -> dict:
-    """Fine-tuning on BasicMotions (:mod:`finetune`), by integer k: the first mode's (the pretrained model's)
-    ``acc_mean``, ``acc_std``, ``f1_mean``, ``f1_std``, and every mode's under ``by_mode``."""
-    from benchmarks.registry import BASIC_MOTIONS
-    from finetune import run_finetune
+PROBE_NAMES = {"pretrained-encoder": "pretrained (encoder features)", "pretrained-embedding":
+               "pretrained (embedding)", "random-encoder": "random init (encoder features)",
+               "minirocket": "MiniRocket"}
+ZERO_SHOT_KEYS = ("acc", "f1", "r@2", "mrr")
 
-    results = run_finetune(model_dir, BASIC_MOTIONS, ks=ks, modes=modes, seeds=seeds, epochs=epochs,
-                           progress=True)["results"]
-    by_k = {}
-    for k in ks:
-        by_mode = {mode: results[mode][k] for mode in modes}
-        headline = {key: by_mode[modes[0]][key] for key in ("acc_mean", "acc_std", "f1_mean", "f1_std")}
-        by_k[k] = {**headline, "mode": modes[0], "by_mode": by_mode}
-    return by_k
+
+def zero_shot_over_seeds(per_seed: list[dict], dataset: str) -> dict:
+    """``acc_mean``, ``acc_std`` (and the same for F1, R@2, MRR) over seeds, and ``per_seed``."""
+    rows = [{"seed": r["seed"], **{key: r[dataset]["zero_shot"][key] for key in ZERO_SHOT_KEYS}} for r in per_seed]
+    summary = {}
+    for key in ZERO_SHOT_KEYS:
+        values = spread([row[key] for row in rows])
+        summary[f"{key}_mean"], summary[f"{key}_std"] = values["mean"], values["std"]
+    return {**summary, "acc_min": min(row["acc"] for row in rows), "per_seed": rows}
+
+
+def few_shot_over_seeds(per_seed: list[dict], dataset: str) -> dict:
+    """Per k and probe: accuracy mean and std over pretraining seeds (each seed's figure is its mean over
+    shot draws), and ``per_seed``."""
+    result: dict[str, dict] = {}
+    for k, probes in per_seed[0][dataset]["probe"].items():
+        result[k] = {}
+        for probe in probes:
+            rows = [{"seed": r["seed"], "acc": r[dataset]["probe"][k][probe]["acc_mean"],
+                     "f1": r[dataset]["probe"][k][probe]["f1_mean"]} for r in per_seed]
+            values = spread([row["acc"] for row in rows])
+            result[k][probe] = {"acc_mean": values["mean"], "acc_std": values["std"], "per_seed": rows}
+    return result
+
+
+def _seed_result(seed: int, transfer: dict) -> dict:
+    """One seed's figures in the layout the summaries read."""
+    bm = transfer["basicmotions"]
+    row = {"seed": seed, "basicmotions": {"zero_shot": {key: bm[key] for key in ZERO_SHOT_KEYS},
+                                          "probe": bm["probe"]}}
+    if "hapt" in transfer:
+        row["hapt"] = {"zero_shot": {key: transfer["hapt"]["zero_shot"][key] for key in ZERO_SHOT_KEYS},
+                       "probe": transfer["hapt"]["probe"]}
+    return row
+
+
+def _cell(entry: dict, key: str = "acc") -> str:
+    return f"{entry[f'{key}_mean']:.3f} ± {entry[f'{key}_std']:.3f}"
 
 
 def summary_markdown(summary: dict) -> str:
-    zero = summary["zero_shot"]["basicmotions"]
-    few = summary["few_shot"]["basicmotions"]
-    modes = list(next(iter(few.values()))["by_mode"])
-    few_rows = [[k, *(f"{entry['by_mode'][m]['acc_mean']:.3f} ± {entry['by_mode'][m]['acc_std']:.3f}" for m in modes)]
-                for k, entry in few.items()]
+    seeds = summary["seeds"]
+    lines = ["# Demo: UniMTS-style pretraining on simulated motion, evaluated on real sensors", "",
+             f"`{summary['config']}` pretrained {len(seeds)} times (corpus seed = training seed = {seeds}, "
+             f"{summary['clips']} procedural clips each); every figure is mean ± std over these pretraining "
+             f"seeds, per-seed values in `summary.json`. Machine: {summary['machine']['cpu']}, "
+             f"{summary['machine']['cores']} cores, {summary['machine'].get('gpu', 'no GPU')}.", "",
+             "## Zero-shot", ""]
+    names = {"basicmotions": "BasicMotions test (40 series, wrist, chance 0.25)",
+             "hapt": "HAPT test subjects (waist, 6 classes, chance 0.17)"}
+    rows = [[names[dataset], _cell(entry), f"{entry['acc_min']:.3f}", _cell(entry, "f1"), _cell(entry, "r@2"),
+             _cell(entry, "mrr"), ", ".join(f"{row['acc']:.3f}" for row in entry["per_seed"])]
+            for dataset, entry in summary["zero_shot"].items()]
+    lines += markdown_table(["dataset", "acc", "lowest seed", "macro F1", "R@2", "MRR", "per-seed acc"], rows)
+    for dataset, by_k in summary["few_shot"].items():
+        probes = list(next(iter(by_k.values())))
+        lines += ["", f"## Few-shot on {names[dataset].split(' (')[0]}: logistic-regression probe on frozen "
+                      "features (accuracy)", "",
+                  *markdown_table(["k", *(PROBE_NAMES.get(p, p) for p in probes)],
+                                  [[k, *(_cell(entry[p]) for p in probes)] for k, entry in by_k.items()])]
     timings = summary["timings"]
-    lines = ["# Demo: UniMTS-style pretraining on simulated motion, evaluated on real BasicMotions", "",
-             f"Model `{summary['model']}` ({summary['pretrain']['steps']} steps of `{summary['pretrain']['config']}` "
-             f"on {summary['corpus']['clips']} procedural clips). Chance is 0.25.", "",
-             "## Zero-shot (test split, 40 series)", "",
-             *markdown_table(["acc", "macro F1", "R@2", "MRR"],
-                             [[f"{zero[key]:.3f}" for key in ("acc", "f1", "r@2", "mrr")]]), "",
-             "## Few-shot (test accuracy, mean ± std over seeds)", "",
-             *markdown_table(["k", *(MODE_NAMES.get(mode, mode) for mode in modes)], few_rows), "",
-             "## Timings (s)", "", *markdown_table(list(timings), [list(timings.values())]), "",
-             "## Plots", ""] + [f"![{name}]({file})" for name, file in summary["plots"].items()]
+    lines += ["", "## Timings (s)", "", *markdown_table(list(timings), [list(timings.values())]), "",
+              "## Plots", ""] + [f"![{name}]({file})" for name, file in summary["plots"].items()]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m experiments.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=Path("reports/demo"))
-    parser.add_argument("--corpus", type=Path, default=Path("data/corpus/procedural"))
-    parser.add_argument("--clips", type=int, default=2000, help="procedural clips when the corpus is built")
+    parser.add_argument("--corpora", type=Path, default=Path("data/corpus"),
+                        help="where the procedural corpora (one per seed) are built")
+    parser.add_argument("--clips", type=int, default=2000, help="procedural clips per corpus")
     add_model_argument(parser, required=False, default="runs/cpu-small",
-                       help="model folder: reused when finished, else pretrained (default runs/cpu-small)")
+                       help="folder of the pretrained models, one per seed (MODEL/seed-N; default runs/cpu-small)")
     parser.add_argument("--config", default="cpu-small", help="pretraining config, name or YAML path")
-    parser.add_argument("--k", type=comma_list(int), nargs="+", default=[[1, 5]],
-                        help="labelled series per class, comma-separated (default 1,5)")
-    parser.add_argument("--modes", type=comma_list(), default=["full", "random", "minirocket"],
-                        help="fine-tuning modes, comma-separated (default full,random,minirocket)")
-    parser.add_argument("--seeds", type=seeds, default=2, help="a count (default 2) or comma-separated seeds")
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--seeds", type=seeds, default=3,
+                        help="pretraining seeds: a count (default 3) or comma-separated seeds")
+    parser.add_argument("--data-root", default="../shared/data",
+                        help="folder holding hapt/hapt.npz (HAPT is skipped when it is absent)")
     args = parser.parse_args(argv)
-    args.model, args.k = Path(args.model), flatten(args.k)
     with exit_on_bad_input():
         run(args)
 
 
-def run(args: argparse.Namespace) -> dict:
+def bm_train_zero_shot():
+    """A callback for :func:`pretrain.train.train`: zero-shot accuracy on BasicMotions' 40 **train** series
+    (never its test split), for the curve of accuracy against training step."""
+    from benchmarks.loader import load_split
     from benchmarks.registry import BASIC_MOTIONS
-    from experiments.plots import peak_frequency, plot_accuracy_vs_k, plot_simulated_vs_real
-    from simulate.corpus import load_corpus, procedural_corpus
-    from zero_shot import run_zero_shot
+    from zero_shot.evaluate import evaluate_split
+
+    split = load_split(BASIC_MOTIONS, ".", "train")
+    return lambda model: {"basicmotions_train_acc": evaluate_split(model, split).metrics["acc"]}
+
+
+def run(args: argparse.Namespace) -> dict:
+    from benchmarks.loader import load_split
+    from benchmarks.registry import BASIC_MOTIONS
+    from experiments.embedding import plot_embedding_space
+    from experiments.plots import peak_frequency, plot_simulated_vs_real, plot_training_curves
+    from experiments.seeds import Setting, corpus_folder, pretrain_seed
+    from experiments.speed.machine import machine_info
+    from experiments.transfer import TransferSettings, evaluate_transfer
+    from pretrain import load_model
+    from zero_shot.evaluate import evaluate_split
     from zero_shot.report import plot_confusion
 
     timings: dict[str, float] = {}
-    with timed(timings, "corpus"):
-        corpus = procedural_corpus(args.corpus, args.clips)
-    args.output.mkdir(parents=True, exist_ok=True)  # after the corpus: a refused --corpus leaves no folder
-    with timed(timings, "pretrain"):
-        trained = pretrain_once(corpus, args.model, args.config)
-    with timed(timings, "zero_shot"):
-        zero = run_zero_shot(args.model, [BASIC_MOTIONS])
-        name = BASIC_MOTIONS.name
-        classes = zero["datasets"][name]["classes"]
-        plot_confusion(args.output / "confusion_zero_shot.png", np.asarray(zero["confusion"][name]), classes,
-                       "BasicMotions zero-shot (test)")
-    with timed(timings, "few_shot"):
-        few = few_shot(args.model, args.k, args.modes, args.seeds, args.epochs)
+    args.output.mkdir(parents=True, exist_ok=True)
+    args.model = Path(args.model)
+    args.seeds = list(range(args.seeds)) if isinstance(args.seeds, int) else args.seeds
+    setting = Setting(config=args.config, clips=args.clips)
+    models = {seed: args.model / f"seed-{seed}" for seed in args.seeds}
+    with timed(timings, "pretrain"):  # corpora included
+        callback = bm_train_zero_shot()
+        for seed, folder in models.items():
+            print(f"demo: seed {seed}", flush=True)
+            pretrain_seed(setting, seed, folder, args.corpora, evaluate=callback)
+    with timed(timings, "evaluate"):
+        per_seed = [_seed_result(seed, evaluate_transfer(folder, "report", args.data_root,
+                                                         TransferSettings(random_seed=seed)))
+                    for seed, folder in models.items()]
+    first = models[args.seeds[0]]
     with timed(timings, "plots"):
+        model = load_model(first)
+        zero = evaluate_split(model, load_split(BASIC_MOTIONS, ".", "test"))
+        plot_confusion(args.output / "confusion_zero_shot.png", zero.confusion, zero.class_names,
+                       f"BasicMotions zero-shot (test), seed {args.seeds[0]}")
         pairs = simulated_vs_real()
-        plot_simulated_vs_real(args.output / "simulated_vs_real.png", pairs)
-        curves = {MODE_NAMES.get(mode, mode): [(k, entry["by_mode"][mode]["acc_mean"],
-                                                entry["by_mode"][mode]["acc_std"]) for k, entry in few.items()]
-                  for mode in next(iter(few.values()))["by_mode"]}
-        plot_accuracy_vs_k(args.output / "accuracy_vs_k.png", curves, zero["results"][name]["acc"], 1 / len(classes))
+        plot_simulated_vs_real(args.output / "simulated_vs_real.png", pairs, device_rate_hz=BASIC_MOTIONS.rate_hz)
+        plot_training_curves(args.output / "training_curves.png",
+                             {seed: folder / "metrics.jsonl" for seed, folder in models.items()})
+        plot_embedding_space(args.output / "embedding_space.png", model,
+                             corpus_folder(args.corpora, args.clips, args.seeds[0]), args.data_root)
     timings["total_s"] = round(sum(timings.values()), 1)
     summary = {
-        "zero_shot": {"basicmotions": zero["results"][name]},
-        "few_shot": {"basicmotions": few},
+        "zero_shot": {dataset: zero_shot_over_seeds(per_seed, dataset)
+                      for dataset in ("basicmotions", "hapt") if dataset in per_seed[0]},
+        "few_shot": {dataset: few_shot_over_seeds(per_seed, dataset)
+                     for dataset in ("basicmotions", "hapt") if dataset in per_seed[0]},
+        "seeds": list(args.seeds),
+        "per_seed": per_seed,
+        "config": args.config,
+        "clips": args.clips,
+        "models": {str(seed): str(folder) for seed, folder in models.items()},
+        "machine": machine_info(),
         "timings": timings,
-        "model": str(args.model),
-        "pretrain": trained,
-        "corpus": {"path": str(corpus), "clips": len(load_corpus(corpus))},
         "wrist_peak_hz": {name: {"simulated": peak_frequency(np.linalg.norm(sim[:, :3], axis=-1), 20.0),
                                  "real": peak_frequency(np.linalg.norm(real[:, :3], axis=-1), 20.0)}
                           for name, (sim, real) in pairs.items()},
-        "plots": {"simulated vs real": "simulated_vs_real.png", "confusion": "confusion_zero_shot.png",
-                  "accuracy vs k": "accuracy_vs_k.png"},
+        "plots": {"simulated vs real": "simulated_vs_real.png", "training curves": "training_curves.png",
+                  "embedding space": "embedding_space.png", "confusion (first seed)": "confusion_zero_shot.png"},
     }
     write_text_atomic(args.output / "summary.json", json.dumps(summary, indent=2) + "\n")
     markdown = summary_markdown(summary)

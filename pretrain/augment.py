@@ -44,6 +44,8 @@ class AugmentConfig:
         window: output length T_win in samples; None keeps the input length.
         rate_hz: sample rate of the input, used to integrate the gyroscope for gravity removal.
         rotation: rotate every sample's joints by independent random rotations.
+        rotation_p: the fraction of samples rotated (1: all); the others keep the simulated sensor frames,
+            so the encoder is not made blind to how a device sits (what separates postures at the waist).
         keep_joints: (low, high): keep k random joints per sample, k uniform in [low, high]; None keeps all.
         gravity_removed_p: probability that a sample has gravity removed from its accelerometer.
         amplitude_jitter: s > 0 scales each sample's joint's accelerometer and gyroscope by separate gains
@@ -58,6 +60,7 @@ class AugmentConfig:
     window: int | None = None
     rate_hz: float = 20.0
     rotation: bool = True
+    rotation_p: float = 1.0
     keep_joints: tuple[int, int] | None = (1, 5)
     gravity_removed_p: float = 0.0
     amplitude_jitter: float = 0.0
@@ -79,6 +82,8 @@ class AugmentConfig:
                                                  and 1 <= self.keep_joints[0] <= self.keep_joints[1]):
             raise InputError(None, f"augment.keep_joints must be [low, high] with 1 <= low <= high, "
                                    f"got {self.keep_joints}")
+        if not 0.0 <= self.rotation_p <= 1.0:
+            raise InputError(None, f"augment.rotation_p must lie in [0, 1], got {self.rotation_p}")
         if not 0.0 <= self.gravity_removed_p <= 1.0:
             raise InputError(None, f"augment.gravity_removed_p must lie in [0, 1], got {self.gravity_removed_p}")
         if not 0.0 <= self.amplitude_jitter < 1.0:
@@ -155,7 +160,12 @@ class Augmenter:
                     (len(chosen),), x, generator)
                 x = x.index_copy(0, chosen, random_lowpass(x[chosen], cutoff, config.rate_hz)) * mask.gt(0)
         if config.rotation:
-            x = rotate_joints(x, random_rotations(x.shape[0], x.shape[2], generator, x.device, x.dtype))
+            rotations = random_rotations(x.shape[0], x.shape[2], generator, x.device, x.dtype)
+            if config.rotation_p < 1:
+                kept = _uniform((x.shape[0],), x, generator) >= config.rotation_p
+                rotations = torch.where(kept[:, None, None, None], torch.eye(3, dtype=x.dtype, device=x.device),
+                                        rotations)
+            x = rotate_joints(x, rotations)
         if config.amplitude_jitter > 0:
             x = _jitter_gains(x, config.amplitude_jitter, generator)
         if max(config.noise_std) > 0:

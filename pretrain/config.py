@@ -135,7 +135,8 @@ class DataConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     """The optimisation: per-process batch, length (``max_steps``, else ``epochs``), AdamW with warm-up and
-    cosine decay, accumulation, clipping, mixed precision, checkpoints, logging, seed and loader workers."""
+    cosine decay, accumulation, clipping, mixed precision, checkpoints, logging, seed and loader workers, and
+    the weight and temperature of the augmented-view contrastive term (0: off; :func:`pretrain.train.train`)."""
 
     batch_size: int = 64
     max_steps: int | None = None
@@ -152,6 +153,8 @@ class TrainConfig:
     log_every: int = 10
     seed: int = 0
     num_workers: int = 0
+    view_contrast_weight: float = 0.0
+    view_contrast_temperature: float = 0.1
 
     def __post_init__(self) -> None:
         if not (self.max_steps or self.epochs):
@@ -163,6 +166,8 @@ class TrainConfig:
         if self.mixed_precision not in MIXED_PRECISION:
             raise ValueError(f"train.mixed_precision must be one of {', '.join(MIXED_PRECISION)}, "
                              f"got {self.mixed_precision!r}")
+        if self.view_contrast_weight < 0 or not self.view_contrast_temperature > 0:
+            raise ValueError("train.view_contrast_weight must be non-negative and view_contrast_temperature positive")
         if not (self.lr > 0 and self.init_temperature > 0) or self.warmup_steps < 0 or self.num_workers < 0:
             raise ValueError("train.lr and train.init_temperature must be positive, warmup_steps and num_workers "
                              "non-negative")

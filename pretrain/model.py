@@ -88,9 +88,13 @@ class MotionTextModel(nn.Module):
 
         An accelerometer-only model reads channels 0-2; any gyroscope channels are ignored.
         """
+        return F.normalize(self.imu_projection(self.imu_features(x, mask)), dim=-1)
+
+    def imu_features(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """The ST-GCN's pooled features (B, width) of ``x``, before the projection into the shared space."""
         x = x[..., : self.channels]
         mask = None if mask is None else mask[..., : self.channels]
-        return F.normalize(self.imu_projection(self.imu_encoder(x, mask)), dim=-1)
+        return self.imu_encoder(x, mask)
 
     def encode_text(self, texts: list[str]) -> torch.Tensor:
         """L2-normalised embeddings (B, D) of ``texts``."""

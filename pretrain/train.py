@@ -3,10 +3,12 @@
 Runs unchanged on one CPU, one GPU, or many processes (``accelerate launch`` / ``torchrun``). Each step:
 load a batch (``pretrain.data``), augment it on the device (``pretrain.augment``), embed IMU windows and
 their descriptions, gather features across processes, and minimise the symmetric, duplicate-aware CLIP
-loss (``pretrain.loss``). AdamW with linear warm-up then cosine decay, gradient accumulation and
-clipping, bf16 autocast on GPU. Every ``checkpoint_every`` steps the full state — model, optimizer,
-scheduler, RNGs, augmenter generator, data position — goes to ``OUTPUT/checkpoints/step-N``, and
-``--resume`` continues from the newest one exactly. ``metrics.jsonl`` gets one line per logged step.
+loss (``pretrain.loss``), plus, when ``train.view_contrast_weight`` > 0, an augmented-view InfoNCE term
+between two augmentations of the same clips (:func:`augmented_view_loss`). AdamW with linear warm-up then
+cosine decay, gradient accumulation and clipping, bf16 autocast on GPU. Every ``checkpoint_every`` steps
+the full state — model, optimizer, scheduler, RNGs, augmenter generator, data position — goes to
+``OUTPUT/checkpoints/step-N``, and ``--resume`` continues from the newest one exactly. ``metrics.jsonl``
+gets one line per logged step.
 
 The pieces: :func:`make_accelerator` and :func:`setup_training` build a run, :func:`train_step` is one step
 (the speed suite times exactly this), :func:`log_metrics` writes a log line, and :func:`train` is the loop.
@@ -19,11 +21,13 @@ import math
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 from skeletons.errors import InputError
 
@@ -152,13 +156,18 @@ def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list
     the duplicate-aware CLIP loss, backward, clipping and the optimizer step when gradients sync; the loss."""
     accelerator, model = run.accelerator, run.unwrapped
     with accelerator.accumulate(run.model):
-        x, x_mask = run.augmenter(imu.to(accelerator.device), mask.to(accelerator.device))
+        imu, mask = imu.to(accelerator.device), mask.to(accelerator.device)
+        x, x_mask = run.augmenter(imu, mask)
         with accelerator.autocast():
-            imu_features = model.encode_imu(x, x_mask)
+            pooled = model.imu_features(x, x_mask)
+            imu_features = F.normalize(model.imu_projection(pooled), dim=-1)
             text_features = model.encode_text(texts)
         all_imu, all_text, all_ids = gather_features(
             imu_features.float(), text_features.float(), text_ids(texts, accelerator.device))
         loss = clip_loss(all_imu, all_text, model.clamped_logit_scale(), all_ids)
+        if run.settings.view_contrast_weight > 0:
+            loss = loss + run.settings.view_contrast_weight * augmented_view_loss(
+                model, pooled, run.augmenter(imu, mask), run.settings.view_contrast_temperature, accelerator)
         accelerator.backward(loss)
         if accelerator.sync_gradients and run.settings.clip_grad:
             accelerator.clip_grad_norm_(run.model.parameters(), run.settings.clip_grad)
@@ -168,11 +177,25 @@ def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list
     return loss
 
 
-def log_metrics(run: Training, output: Path, loss: float, samples: int, seconds: float) -> None:
-    """One line of ``metrics.jsonl`` (step, epoch, loss, lr, temperature, samples/s) and the tracker."""
+def augmented_view_loss(model: MotionTextModel, pooled: torch.Tensor, view: tuple[torch.Tensor, torch.Tensor],
+                        temperature: float, accelerator) -> torch.Tensor:
+    """Symmetric InfoNCE between the encoder's pooled features of a batch and of a second augmented view of
+    the same clips (another rotation, crop, set of kept joints, gain and noise), at a fixed ``temperature``:
+    the SimCLR objective (Chen et al., ICML 2020) beside the text alignment, so that clips sharing a
+    description stay apart by their motion. Computed before the projection, which the text alignment owns."""
+    with accelerator.autocast():
+        other = model.imu_features(*view)
+    first, second, _ = gather_features(F.normalize(pooled.float(), dim=-1), F.normalize(other.float(), dim=-1))
+    return clip_loss(first, second, 1.0 / temperature)
+
+
+def log_metrics(run: Training, output: Path, loss: float, samples: int, seconds: float,
+                extra: dict | None = None) -> None:
+    """One line of ``metrics.jsonl`` (step, epoch, loss, lr, temperature, samples/s, ``extra``) and the
+    tracker."""
     metrics = {"step": run.state.step, "epoch": run.state.epoch, "loss": loss, "lr": run.scheduler.get_last_lr()[0],
                "temperature": 1.0 / run.unwrapped.clamped_logit_scale().item(),
-               "samples_per_s": samples / max(seconds, 1e-9)}
+               "samples_per_s": samples / max(seconds, 1e-9), **(extra or {})}
     run.accelerator.log({k: v for k, v in metrics.items() if k != "step"}, step=run.state.step)
     if run.accelerator.is_main_process:
         with (output / "metrics.jsonl").open("a") as handle:
@@ -192,8 +215,13 @@ def resume_from_checkpoint(run: Training, output: Path) -> None:
 
 
 def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume: bool = False,
-          progress: bool = True) -> dict:
-    """Pretrain per ``config`` on ``corpus``; write the model folder, metrics and checkpoints to ``output``."""
+          progress: bool = True, evaluate: Callable[[MotionTextModel], dict] | None = None,
+          evaluate_every: int = 50) -> dict:
+    """Pretrain per ``config`` on ``corpus``; write the model folder, metrics and checkpoints to ``output``.
+
+    ``evaluate``, when given, is called with the model (in eval mode, without gradients) at step 0, at every
+    logged step that is a multiple of ``evaluate_every`` and at the end; the figures it returns join that
+    step's line of ``metrics.jsonl`` (e.g. zero-shot accuracy against training step, measured by the caller)."""
     from accelerate.utils import set_seed
     from tqdm import tqdm
 
@@ -225,6 +253,19 @@ def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume
     bar = tqdm(total=run.total_steps, initial=state.step, desc="pretrain", unit="step",
                disable=not (progress and accelerator.is_local_main_process))
     last_loss, window_start, window_samples = float("nan"), time.perf_counter(), 0
+
+    def evaluated(step: int) -> dict:
+        if evaluate is None or not accelerator.is_main_process or (step % evaluate_every and step != run.total_steps):
+            return {}
+        run.model.eval()
+        with torch.no_grad():
+            figures = evaluate(run.unwrapped)
+        run.model.train()
+        return figures
+
+    if state.step == 0 and (initial := evaluated(0)):
+        with (output / "metrics.jsonl").open("a") as handle:
+            handle.write(json.dumps({"step": 0, **initial}) + "\n")
     run.model.train()
     while state.step < run.total_steps:
         loader = batch_loader(epoch_batches(state.epoch), start=state.batch, num_workers=settings.num_workers)
@@ -239,7 +280,8 @@ def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume
             bar.update(1)
             bar.set_postfix(loss=f"{last_loss:.3f}")
             if state.step % settings.log_every == 0 or state.step == run.total_steps:
-                log_metrics(run, output, last_loss, window_samples, time.perf_counter() - window_start)
+                log_metrics(run, output, last_loss, window_samples, time.perf_counter() - window_start,
+                            evaluated(state.step))
                 window_start, window_samples = time.perf_counter(), 0
             if state.step % settings.checkpoint_every == 0 or state.step == run.total_steps:
                 save_checkpoint(accelerator, output, state.step, settings.keep_checkpoints)

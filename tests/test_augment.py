@@ -313,3 +313,15 @@ def test_augmenter_lowpasses_a_fraction_of_the_samples():
     assert 60 < int(filtered.sum()) < 140
     with pytest.raises(InputError):
         AugmentConfig(lowpass_hz=(5.0, 2.0))
+
+
+def test_rotation_for_a_fraction_p_of_the_samples():
+    x = _imu(batch=200, steps=10)
+    y, _ = Augmenter({**ONLY_ROTATION, "rotation_p": 0.5})(x, generator=_generator())
+    untouched = torch.isclose(y, x, atol=1e-5).flatten(1).all(1)
+    assert 70 < int(untouched.sum()) < 130
+    # The rotated ones keep every triple's length (a rotation), and rotation_p 0 rotates nothing.
+    torch.testing.assert_close(y[~untouched][..., :3].norm(dim=-1), x[~untouched][..., :3].norm(dim=-1))
+    assert torch.equal(Augmenter({**ONLY_ROTATION, "rotation_p": 0.0})(x, generator=_generator())[0], x)
+    with pytest.raises(InputError, match="rotation_p"):
+        AugmentConfig(rotation_p=1.5)

@@ -7,15 +7,15 @@ import math
 import pytest
 
 from benchmarks.paper import paper_results
-from benchmarks.registry import BASIC_MOTIONS, DATASETS, dataset_names, get_dataset
+from benchmarks.registry import BASIC_MOTIONS, DATASETS, HAPT, dataset_names, get_dataset
 from skeletons.errors import InputError
 from tests.conftest import REPO
 
 DATA = REPO / "benchmarks" / "data"
 
 
-def test_eighteen_paper_datasets_then_basicmotions():
-    assert len(DATASETS) == 19 and DATASETS[-1] is BASIC_MOTIONS
+def test_eighteen_paper_datasets_then_basicmotions_then_hapt():
+    assert len(DATASETS) == 20 and DATASETS[18] is BASIC_MOTIONS and DATASETS[19] is HAPT
     paper = json.loads((DATA / "unimts_benchmarks.json").read_text())["datasets"]
     assert [d.name for d in DATASETS[:18]] == [e["name"] for e in paper]
     for dataset, entry in zip(DATASETS, paper):

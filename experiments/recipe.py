@@ -1,0 +1,108 @@
+"""Choosing the pretraining recipe over seeds, on training data only.
+
+    python -m experiments.recipe --variants base,view-0.5 --seeds 3 [--output reports/recipe]
+
+Each variant is pretrained once per seed (corpus seed = training seed, :mod:`experiments.seeds`) and scored
+by :func:`experiments.transfer.evaluate_transfer` with the ``select`` protocol: BasicMotions' **train**
+split zero-shot, and HAPT's **training subjects** (zero-shot, and few-shot probes with shots from half of
+them scored on the other half). No test split and no HAPT test subject is looked at, so the choice can be
+reported on them afterwards. Results go to ``OUTPUT/results.jsonl`` (one line per variant and seed; done
+lines are skipped on the next call) and ``OUTPUT/recipe.md`` (mean ± std over seeds, per-seed values).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.markdown import markdown_table
+from experiments.seeds import Setting
+from skeletons.arguments import comma_list, seeds
+from skeletons.atomic import write_text_atomic
+from skeletons.errors import InputError, exit_on_bad_input
+
+#: Candidate recipes: a description and a :class:`experiments.seeds.Setting` (cpu-small with overrides).
+VARIANTS: dict[str, tuple[str, Setting]] = {
+    "base": ("cpu-small as shipped", Setting()),
+    "view-0.5": ("+ augmented-view (SimCLR) term, weight 0.5, temperature 0.1",
+                 Setting(overrides=("train.view_contrast_weight=0.5",))),
+    "rotation-0.5": ("half the samples keep their simulated sensor frames (rotation_p 0.5)",
+                     Setting(overrides=("augment.rotation_p=0.5",))),
+    "device-0.5": ("+ device augmentation: gains [0.6, 1.4], half the samples band-limited to 2.5-10 Hz",
+                   Setting(overrides=("augment.amplitude_jitter=0.4", "augment.lowpass_p=0.5"))),
+    "longer-4000": ("600 steps on a 4,000-clip corpus", Setting(overrides=("train.max_steps=600",), clips=4000)),
+    "wider": ("ST-GCN twice as wide (64-256)",
+              Setting(overrides=("model.imu_encoder.channels=[64, 64, 128, 128, 256]",))),
+}
+#: The figures of the table, as (column, path into a result line).
+FIGURES = (("BM train zero-shot", ("basicmotions", "acc")), ("HAPT train zero-shot", ("hapt", "zero_shot", "acc")),
+           ("probe k=1 pretrained", ("hapt", "probe", "1", "pretrained-encoder", "acc_mean")),
+           ("probe k=1 random", ("hapt", "probe", "1", "random-encoder", "acc_mean")),
+           ("probe k=5 pretrained", ("hapt", "probe", "5", "pretrained-encoder", "acc_mean")),
+           ("probe k=5 random", ("hapt", "probe", "5", "random-encoder", "acc_mean")),
+           ("probe k=5 MiniRocket", ("hapt", "probe", "5", "minirocket", "acc_mean")))
+
+
+def figure(row: dict, path: tuple[str, ...]) -> float:
+    value = row
+    for key in path:
+        value = value[key] if key in value else value[int(key)]
+    return float(value)
+
+
+def markdown(rows: list[dict]) -> str:
+    """One line per variant: each figure's mean ± std over its seeds, then the per-seed BM and HAPT values."""
+    lines = []
+    for variant in dict.fromkeys(row["variant"] for row in rows):
+        mine = sorted((row for row in rows if row["variant"] == variant), key=lambda row: row["seed"])
+        cells = []
+        for _, path in FIGURES:
+            values = np.array([figure(row, path) for row in mine])
+            cells.append(f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}")
+        lines.append([variant, len(mine), *cells])
+    return "\n".join(markdown_table(["variant", "seeds", *(name for name, _ in FIGURES)], lines)) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m experiments.recipe", description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=Path("reports/recipe"))
+    parser.add_argument("--variants", type=comma_list(), default=["base", "view-0.5"],
+                        help=f"comma-separated, from {', '.join(VARIANTS)}")
+    parser.add_argument("--seeds", type=seeds, default=3, help="a count (default 3) or comma-separated seeds")
+    parser.add_argument("--corpora", type=Path, default=Path("data/corpus"))
+    parser.add_argument("--runs", type=Path, default=Path("runs/recipe"))
+    parser.add_argument("--data-root", default="../shared/data", help="folder holding hapt/hapt.npz")
+    args = parser.parse_args(argv)
+    with exit_on_bad_input():
+        from experiments.seeds import pretrain_seed
+        from experiments.transfer import TransferSettings, evaluate_transfer
+
+        unknown = sorted(set(args.variants) - set(VARIANTS))
+        if unknown:
+            raise InputError(None, f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")
+        seed_list = list(range(args.seeds)) if isinstance(args.seeds, int) else args.seeds
+        args.output.mkdir(parents=True, exist_ok=True)
+        results = args.output / "results.jsonl"
+        rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+        done = {(row["variant"], row["seed"]) for row in rows}
+        for name in args.variants:
+            for seed in seed_list:
+                if (name, seed) in done:
+                    continue
+                start = time.perf_counter()
+                model = pretrain_seed(VARIANTS[name][1], seed, args.runs / f"{name}-seed-{seed}", args.corpora)
+                trained = time.perf_counter() - start
+                row = {**evaluate_transfer(model, "select", args.data_root, TransferSettings(random_seed=seed)),
+                       "variant": name, "description": VARIANTS[name][0], "seed": seed, "pretrain_s": trained}
+                rows.append(row)
+                with results.open("a") as handle:
+                    handle.write(json.dumps(row) + "\n")
+                print(f"{name} seed {seed}: BM train {row['basicmotions']['acc']:.3f}", flush=True)
+        write_text_atomic(args.output / "recipe.md", markdown([row for row in rows if row["variant"] in args.variants]))
+
+
+if __name__ == "__main__":
+    main()

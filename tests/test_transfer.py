@@ -1,0 +1,51 @@
+"""Transfer measurement: shot draws, the probe, and both protocols end to end on a synthetic HAPT archive."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from experiments.transfer import PROBES, TransferSettings, draw_shots, evaluate_transfer, probe_scores, select_halves
+from tests.conftest import save_tiny_model
+from tests.test_benchmarks_hapt import _write_archive
+
+
+def test_shots_per_class_and_reproducible():
+    targets = np.array([0] * 10 + [1] * 3 + [2] * 7)
+    shots = draw_shots(targets, 5, seed=3)
+    assert np.bincount(targets[shots]).tolist() == [5, 3, 5]  # class 1 holds only 3
+    assert np.array_equal(shots, draw_shots(targets, 5, seed=3))
+    assert not np.array_equal(shots, draw_shots(targets, 5, seed=4))
+
+
+def test_probe_separates_separable_features():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 5, (3, 8))
+    train_y, test_y = np.repeat(np.arange(3), 5), np.repeat(np.arange(3), 20)
+    train, test = centres[train_y] + rng.normal(0, 0.5, (15, 8)), centres[test_y] + rng.normal(0, 0.5, (60, 8))
+    scores = probe_scores(train, train_y, test, num_classes=4)  # class 3 never seen: -inf
+    assert (scores.argmax(1) == test_y).all() and np.isneginf(scores[:, 3]).all()
+
+
+def test_select_halves_split_the_training_subjects():
+    shots, scored = select_halves()
+    assert not set(shots) & set(scored) and len(shots) + len(scored) == 21
+    assert not {2, 4, 9, 10, 12, 13, 18, 20, 24} & (set(shots) | set(scored))
+
+
+@pytest.mark.parametrize("protocol", ["select", "report"])
+def test_protocols_end_to_end(tmp_path, protocol):
+    # Subjects 1 and 3 train (1 in the shot half, 3 in the scored half), 2 and 4 test.
+    (tmp_path / "data" / "hapt").mkdir(parents=True)
+    _write_archive(tmp_path / "data" / "hapt" / "hapt.npz", subjects=(1, 2, 3, 4))
+    model = save_tiny_model(tmp_path / "model")
+    settings = TransferSettings(ks=(1,), draws=2, pool_every=1, select_eval_every=1, probe_scored_every=2)
+    result = evaluate_transfer(model, protocol, tmp_path / "data", settings)
+    assert result["basicmotions"]["split"] == ("train" if protocol == "select" else "test")
+    assert ("probe" in result["basicmotions"]) == (protocol == "report")
+    hapt = result["hapt"]
+    assert hapt["n"] == (4 if protocol == "select" else 8)  # 2 standing + 2 walking windows per subject
+    assert hapt["probe_n"] == 4  # every window in select, every 2nd of the 8 in report
+    assert set(hapt["probe"][1]) == set(PROBES)
+    assert all(0 <= hapt["probe"][1][p]["acc_mean"] <= 1 and len(hapt["probe"][1][p]["draws"]) == 2 for p in PROBES)
+    # Without the archive HAPT is left out, BasicMotions still runs.
+    assert "hapt" not in evaluate_transfer(model, protocol, tmp_path / "nothing", settings)

@@ -4,8 +4,9 @@ name or path, and read into typed, validated sections.
 A configuration has four sections, each a frozen dataclass: ``model`` (:class:`ModelConfig`, with the
 motion encoder's settings: the ST-GCN's :class:`ImuEncoderConfig` when ``model.encoder`` is ``stgcn``, the
 default, or the language-model core's :class:`LLMEncoderConfig` when it is ``llm``), ``data``
-(:class:`DataConfig`: window and rate of the training windows), ``augment`` (:class:`pretrain.augment.AugmentConfig`, which takes window and rate from ``data``)
-and ``train`` (:class:`TrainConfig`). Unknown keys and values of the wrong type are refused with one
+(:class:`DataConfig`: window and rate of the training windows), ``augment``
+(:class:`pretrain.augment.AugmentConfig`, which takes window and rate from ``data``) and ``train``
+(:class:`TrainConfig`). Unknown keys and values of the wrong type are refused with one
 :class:`skeletons.errors.InputError` naming the file and the key. ``override(config, "train.lr=1e-4")``
 returns a copy with dotted keys changed, validated again; ``config.to_dict()`` is the YAML form.
 """

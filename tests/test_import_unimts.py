@@ -264,6 +264,7 @@ def test_cli_writes_the_model_folder(tmp_path, checkpoint, imported):
         "embed_dim": None,
         "channels": 3,
         "source": "unimts",
+        "data": {"window": 200, "rate_hz": 20.0, "channels": 3},  # the paper's windows: 10 s at 20 Hz, acc only
     }
     assert encoder.config() == {"in_channels": 3, **config["imu_encoder"]}
 

@@ -263,6 +263,7 @@ def test_cli_writes_the_model_folder(tmp_path, checkpoint, imported):
         "text_tower": {"kind": "open_clip", "name": "ViT-B-32-quickgelu", "pretrained": None, "train": "frozen"},
         "embed_dim": None,
         "channels": 3,
+        "data": {"window": 200, "rate_hz": 20.0, "channels": 3},
         "source": "unimts",
         "data": {"window": 200, "rate_hz": 20.0, "channels": 3},  # the paper's windows: 10 s at 20 Hz, acc only
     }

@@ -1,6 +1,7 @@
 """Draw a moving skeleton to an animated GIF, so a user can look at a clip."""
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,11 @@ def render_gif(motion: Motion, output: str | Path, fps: float = 10.0, max_frames
         raise InputError(output, "the output must be a .gif file")
     if output.is_dir():
         raise InputError(output, "is a folder; give the GIF file to write")
+    try:  # find out before drawing anything whether the GIF can be written there
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=output.parent).close()
+    except OSError as error:
+        raise InputError(output, f"cannot be written ({error.strerror or error})") from None
     import matplotlib
 
     matplotlib.use("Agg")

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     require(parser, args, model="--model")
     if not args.benchmarks and not args.custom_x:
         parser.error("give --benchmarks and/or --custom-x")
-    if args.custom_x and not all((args.custom_y, args.labels, args.joints, args.input_rate)):
+    if args.custom_x and not all((args.custom_y, args.labels, args.joints, args.input_rate is not None)):
         parser.error("--custom-x needs --custom-y, --labels, --joints and --input-rate")
     if args.batch_size < 1:
         parser.error("--batch-size must be positive")

@@ -173,10 +173,11 @@ def test_a_timeout_is_retried(basicmotions, tmp_path):
 
 
 def test_the_request_cap_refuses_a_big_run_before_sending_and_stops_retries(basicmotions, tmp_path):
+    lines = []
     with StubChatServer(always("standing")) as server:
         with pytest.raises(InputError, match="40 requests needed .* more than --max-requests 39"):
-            run_llm_baseline([basicmotions], settings(server, tmp_path, max_requests=39), log=lambda _: None)
-        assert server.requests == 0
+            run_llm_baseline([basicmotions], settings(server, tmp_path, max_requests=39), log=lines.append)
+        assert server.requests == 0 and lines == []  # the refusal is the one line
     def fails_after_five(body, number):
         return Reply(status=500, headers={"Retry-After": "0"}) if number > 5 else "standing"
 

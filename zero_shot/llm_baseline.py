@@ -210,10 +210,10 @@ def run_llm_baseline(splits: Sequence[BenchmarkSplit], settings: LLMSettings, *,
     pending = [q for q in queries if not isinstance(cache.get(q.key), str)]
     pending_keys = list(dict.fromkeys(q.key for q in pending))  # identical windows are asked once
     tokens = sum({q.key: q.tokens for q in pending}.values()) + len(pending_keys) * settings.max_answer_tokens
-    log(plan_line(len(queries), len(queries) - len(pending), len(pending_keys), tokens, settings))
-    if settings.max_requests is not None and len(pending_keys) > settings.max_requests:
+    if settings.max_requests is not None and len(pending_keys) > settings.max_requests:  # refused: one line
         raise InputError(None, f"{len(pending_keys)} requests needed (~{tokens:,} tokens), more than --max-requests "
                                f"{settings.max_requests}: raise the cap or evaluate less data")
+    log(plan_line(len(queries), len(queries) - len(pending), len(pending_keys), tokens, settings))
     client = client or make_client(settings)
     names_of = {split.dataset.name: class_names(split) for split in splits}
     errors: dict[str, str] = {}

@@ -39,7 +39,7 @@ def test_plot_export_of_custom_data_writes_images_that_open(tmp_path):
     x, y, labels = write_custom(tmp_path / "train", series=6)
     test_x, test_y, _ = write_custom(tmp_path / "test", series=4)
     output = tmp_path / "llava"
-    common = ["--labels", labels, "--joints", "21", "left_wrist", "--rate", "50", "--output", str(output), "--quiet"]
+    common = ["--labels", labels, "--joints", "21", "left_wrist", "--input-rate", "50", "--output", str(output), "--quiet"]
     main(["--custom-x", x, "--custom-y", y, "--custom-test-x", test_x, "--custom-test-y", test_y, *common])
     names = ["sitting", "walking", "running"]
     for split, labels_file in (("train", y), ("test", test_y)):

@@ -216,7 +216,7 @@ def test_cli_baseline_beside_the_motion_model_and_the_same_command_again_sends_n
     model = save_tiny_model(tmp_path / "model", (16, 16), (1, 2))
     output, report = tmp_path / "out" / "zs.json", tmp_path / "out" / "zs.md"
     with StubChatServer(always("walking")) as server:
-        command = ["--checkpoint", str(model), "--benchmarks", "basicmotions", "--baseline", "llm", "--endpoint",
+        command = ["--model", str(model), "--benchmarks", "basicmotions", "--baseline", "llm", "--endpoint",
                    server.url, "--llm-model", "stub-llm", "--cache", str(tmp_path / "answers.json"),
                    "--requests-per-second", "0", "--max-requests", "40", "--output", str(output), "--report", str(report)]
         main(command)
@@ -246,7 +246,7 @@ def test_cli_baseline_alone_on_custom_data_scores_the_answered_class_share(tmp_p
     with StubChatServer(always("running")) as server:
         main(["--baseline", "llm", "--endpoint", server.url, "--llm-model", "stub-llm", "--representation", "plot",
               "--requests-per-second", "0", "--custom-x", x, "--custom-y", y, "--labels", labels, "--joints", "21",
-              "left_wrist", "--rate", "50", "--output", str(output), "--report", str(report)])
+              "left_wrist", "--input-rate", "50", "--output", str(output), "--report", str(report)])
         assert server.requests == 5
     payload = json.loads(output.read_text())
     assert payload["results"]["custom"]["acc"] == pytest.approx(float(np.mean(np.load(y) == 2))) == pytest.approx(0.2)

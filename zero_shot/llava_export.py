@@ -3,7 +3,7 @@ model can be fine-tuned to classify them as VLM-TSC fine-tunes LLaVA (Prithyani 
 
     python -m zero_shot.llava_export --benchmarks basicmotions --output data/llava/basicmotions --representation plot
     python -m zero_shot.llava_export --custom-x X.npy --custom-y y.npy --custom-test-x Xt.npy --custom-test-y yt.npy \\
-        --labels labels.json --joints right_wrist --rate 50 --output data/llava/custom --representation text
+        --labels labels.json --joints right_wrist --input-rate 50 --output data/llava/custom --representation text
 
 Every series is prepared as for zero-shot evaluation (:mod:`benchmarks.prepare`) and shown as the baseline
 shows it (:mod:`zero_shot.representations`): a PNG (``plot``) or numbers with statistics (``text``). The
@@ -35,9 +35,10 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from benchmarks.custom import add_custom_data_arguments, custom_options, load_custom
+from benchmarks.custom import add_custom_data_arguments, custom_split
 from benchmarks.loader import SPLITS, BenchmarkSplit, is_present, load_split
 from benchmarks.registry import DATASETS, get_dataset
+from skeletons.arguments import comma_list, flatten
 from skeletons.atomic import atomic_path
 from skeletons.errors import InputError, exit_on_bad_input
 
@@ -140,9 +141,11 @@ def export(loaders: list[tuple[str, str, Callable[[], BenchmarkSplit]]], output:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m zero_shot.llava_export", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--benchmarks", help="comma-separated dataset names or folders, or 'all'")
+    parser.add_argument("--benchmarks", type=comma_list(), nargs="+",
+                        help="comma-separated dataset names or folders, or 'all'")
     parser.add_argument("--data-root", default="data/benchmarks", help="folder of the released datasets")
-    parser.add_argument("--splits", default="train,test", help="benchmark splits to export (default train,test)")
+    parser.add_argument("--splits", type=comma_list(), default=["train", "test"],
+                        help="benchmark splits to export, comma-separated (default train,test)")
     parser.add_argument("--output", required=True, help="folder to write (new, or an earlier export)")
     parser.add_argument("--representation", choices=REPRESENTATIONS, default="plot",
                         help="plot: a PNG per series (default); text: values with statistics")
@@ -156,30 +159,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def loaders_from(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], BenchmarkSplit]]]:
     """``(dataset, split, loader)`` of everything the flags ask for."""
-    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    splits = list(dict.fromkeys(args.splits))
     unknown = sorted(set(splits) - set(SPLITS))
     if unknown or not splits:
-        raise InputError(None, f"--splits takes {', '.join(SPLITS)}; got {args.splits!r}")
+        raise InputError(None, f"--splits takes {', '.join(SPLITS)}; got {','.join(args.splits)!r}")
     loaders = []
     if args.benchmarks:
-        names = [n.strip() for n in args.benchmarks.split(",") if n.strip()]
+        names = flatten(args.benchmarks)
         if [n.lower() for n in names] == ["all"]:
             datasets = [d for d in DATASETS if is_present(d, args.data_root)]
         else:
             datasets = list(dict.fromkeys(get_dataset(n) for n in names))
         loaders += [(d.name, s, partial(load_split, d, args.data_root, s)) for d in datasets for s in splits]
     if args.custom_x:
-        common = (args.labels, args.joints, args.rate)
-        loaders.append(("custom", "train", partial(_custom, args.custom_x, args.custom_y, *common, "train",
-                                                   custom_options(args))))
+        loaders.append(("custom", "train", partial(_custom, args, args.custom_x, args.custom_y, "train")))
         if args.custom_test_x:
-            loaders.append(("custom", "test", partial(_custom, args.custom_test_x, args.custom_test_y, *common,
-                                                      "test", custom_options(args))))
+            loaders.append(("custom", "test", partial(_custom, args, args.custom_test_x, args.custom_test_y, "test")))
     return loaders
 
 
-def _custom(x, y, labels, joints, rate, split_name: str, options: dict) -> BenchmarkSplit:
-    return replace(load_custom(x, y, labels, joints, rate, **options), split=split_name)
+def _custom(args: argparse.Namespace, x: str, y: str, split_name: str) -> BenchmarkSplit:
+    return replace(custom_split(args, x, y), split=split_name)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -187,8 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.benchmarks and not args.custom_x:
         parser.error("give --benchmarks and/or --custom-x")
-    if args.custom_x and not all((args.custom_y, args.labels, args.joints, args.rate)):
-        parser.error("--custom-x needs --custom-y, --labels, --joints and --rate")
+    if args.custom_x and not all((args.custom_y, args.labels, args.joints, args.input_rate)):
+        parser.error("--custom-x needs --custom-y, --labels, --joints and --input-rate")
     if bool(args.custom_test_x) != bool(args.custom_test_y):
         parser.error("--custom-test-x and --custom-test-y go together")
     with exit_on_bad_input():

@@ -41,7 +41,7 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class StubChatServer:
-    def __init__(self, rule: Callable[[dict, int], str | Reply], lifetime_s: float = 120.0):
+    def __init__(self, rule: Callable[[dict, int], str | Reply], lifetime_s: float = 600.0):
         self.rule, self.lifetime_s = rule, lifetime_s
         self.bodies: list[dict] = []
         self.headers: list[dict] = []

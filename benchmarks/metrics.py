@@ -13,6 +13,10 @@ in zero-shot) and the true column of each row, and returns fractions in [0, 1]:
 
 Ranks break ties by column order, as ``argmax`` does, so ``r@1`` always equals ``acc``: a model that gives
 every class the same score gets the rank its column order gives, never a free top rank.
+
+``answer_metrics(predictions, targets, classes)`` scores a classifier that names one class and ranks none
+(a language model's answer): the same keys, with -1 for "no usable answer" (counted wrong, and no class's
+false positive), ``r@1`` = ``acc`` and ``r@2`` .. ``r@5``, ``mrr`` None (a single answer ranks nothing else).
 """
 from __future__ import annotations
 
@@ -57,6 +61,33 @@ def classification_metrics(scores: np.ndarray, targets: np.ndarray) -> dict[str,
     return metrics
 
 
+def answer_metrics(predictions: np.ndarray, targets: np.ndarray, classes: int) -> dict[str, float | int | None]:
+    """The metrics of single answers: ``predictions`` (N,) columns 0..classes-1 or -1 for no usable answer."""
+    predictions, targets = np.asarray(predictions, dtype=np.int64), np.asarray(targets, dtype=np.int64)
+    if predictions.shape != targets.shape or predictions.ndim != 1 or len(targets) == 0:
+        raise ValueError(f"expected predictions and targets (N,), N > 0; got {predictions.shape} and {targets.shape}")
+    if targets.min() < 0 or targets.max() >= classes or predictions.min() < -1 or predictions.max() >= classes:
+        raise ValueError(f"targets must be columns 0..{classes - 1}, predictions those or -1")
+    # The classes scikit-learn's default would average over (those in targets or predictions), "no answer" not one.
+    labels = np.union1d(targets, predictions[predictions >= 0])
+    precision, recall, f1, _ = precision_recall_fscore_support(targets, predictions, labels=labels, average="macro",
+                                                               zero_division=0)
+    accuracy = float(np.mean(predictions == targets))
+    metrics: dict[str, float | int | None] = {"acc": accuracy, "precision": float(precision), "recall": float(recall),
+                                              "f1": float(f1)}
+    metrics.update({f"r@{k}": accuracy if k == 1 else None for k in RECALL_AT})
+    metrics["mrr"] = None
+    metrics["n"] = len(targets)
+    return metrics
+
+
+def answer_confusion(predictions: np.ndarray, targets: np.ndarray, classes: int) -> np.ndarray:
+    """(K, K) int64 counts of the rows with an answer (prediction >= 0): row = true class, column = answer."""
+    predictions, targets = np.asarray(predictions, dtype=np.int64), np.asarray(targets, dtype=np.int64)
+    answered = predictions >= 0
+    return confusion_matrix(targets[answered], predictions[answered], labels=np.arange(classes)).astype(np.int64)
+
+
 def confusion(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """(K, K) int64 counts: row = true class, column = predicted class (the top-scoring column)."""
     scores, targets = _checked(scores, targets)
@@ -64,11 +95,13 @@ def confusion(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 def average_metrics(results: dict[str, dict[str, float | int]]) -> dict[str, float | int]:
-    """The unweighted mean of each metric over datasets (the paper's "Average" column); ``n`` is summed."""
+    """The unweighted mean of each metric over datasets (the paper's "Average" column); ``n`` is summed.
+    A metric that is None for some dataset (see :func:`answer_metrics`) is None in the average."""
     if not results:
         return {}
-    average: dict[str, float | int] = {key: float(np.mean([r[key] for r in results.values()]))
-                                       for key in METRIC_KEYS if key != "n"}
+    values = {key: [r[key] for r in results.values()] for key in METRIC_KEYS if key != "n"}
+    average: dict[str, float | int | None] = {key: None if None in column else float(np.mean(column))
+                                              for key, column in values.items()}
     average["n"] = int(sum(r["n"] for r in results.values()))
     average["datasets"] = len(results)
     return average

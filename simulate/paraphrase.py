@@ -11,7 +11,8 @@ descriptions followed by their paraphrases, without duplicates. The new corpus i
 Backends:
 * ``rules``: offline, deterministic (``--seed``) rewriting with meaning-preserving synonyms and
   sentence templates.
-* ``openai``: any OpenAI-compatible chat-completions server (``POST {endpoint}/chat/completions``).
+* ``openai``: any OpenAI-compatible chat-completions server (``POST {endpoint}/chat/completions``, through
+  :class:`simulate.chat.ChatClient`).
   Requests are rate-limited (``--requests-per-second``), retried with exponential back-off on 429, 5xx
   and connection errors, and cached in a JSON file keyed by (model, text) so a re-run sends nothing.
   Only the given endpoint is ever contacted; the API key is read from the environment variable named
@@ -27,17 +28,15 @@ import os
 import random
 import re
 import shutil
-import time
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from skeletons.atomic import atomic_path, write_text_atomic
+from skeletons.atomic import atomic_path
 from skeletons.errors import InputError, exit_on_bad_input
 from skeletons.outputs import check_output, claim_output, mark_output
+
+from .chat import ChatClient, JsonCache
 
 TOOL = "simulate.paraphrase"
 
@@ -80,17 +79,6 @@ SENTENCE_FRAMES = ("{s}", "In this clip, {s}", "Here, {s}", "The recording shows
 LABEL_FRAMES = ("someone {g}", "a person {g}", "a person is {g}", "the activity of {g}", "{g} activity",
                 "a clip of someone {g}", "a human {g}")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)]|\(\d+\))\s*")
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Refuse redirects: the client talks to the given endpoint and nothing else."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-#: No proxies (they would be contacted instead of the endpoint) and no redirects.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
 
 
 def _substitute(text: str, rng: random.Random) -> str:
@@ -149,80 +137,7 @@ def rules_paraphrases(text: str, count: int, seed: int = 0) -> list[str]:
     return out
 
 
-# --- the OpenAI-compatible backend ----------------------------------------------------------------
-
-@dataclass
-class ChatClient:
-    """A minimal client for ``POST {endpoint}/chat/completions`` (urllib only).
-
-    Retries 429, 5xx and connection failures up to ``max_retries`` times, waiting ``backoff_s * 2**k``
-    seconds (or the server's Retry-After), and spaces requests at least ``1 / requests_per_second``
-    apart. ``requests`` counts the HTTP requests sent.
-    """
-
-    endpoint: str
-    model: str
-    api_key: str | None = field(default=None, repr=False)  # a secret: never in repr, logs or errors
-    requests_per_second: float = 2.0
-    max_retries: int = 5
-    backoff_s: float = 1.0
-    timeout_s: float = 60.0
-    temperature: float = 0.8
-    requests: int = 0
-    _last: float = field(default=0.0, repr=False)
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-
-    def __post_init__(self) -> None:
-        if not re.match(r"^https?://", self.endpoint):
-            raise InputError(None, f"--endpoint must be an http(s) URL, got {self.endpoint!r}")
-        self.url = self.endpoint.rstrip("/") + "/chat/completions"
-
-    def _redact(self, text: str) -> str:
-        """``text`` with the API key replaced (a server may echo it back)."""
-        return text.replace(self.api_key, "[API key]") if self.api_key else text
-
-    def _pace(self) -> None:
-        if self.requests_per_second > 0:
-            wait = self._last + 1.0 / self.requests_per_second - time.monotonic()
-            if wait > 0:
-                self.sleep(wait)
-        self._last = time.monotonic()
-
-    def complete(self, system: str, user: str) -> str:
-        """The assistant message content for one chat exchange."""
-        payload = json.dumps({"model": self.model, "temperature": self.temperature,
-                              "messages": [{"role": "system", "content": system},
-                                           {"role": "user", "content": user}]}).encode()
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        problem, wait = "", 0.0
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                self.sleep(wait)
-            self._pace()
-            self.requests += 1
-            request = urllib.request.Request(self.url, data=payload, headers=headers, method="POST")
-            backoff = self.backoff_s * 2 ** attempt
-            try:
-                with _OPENER.open(request, timeout=self.timeout_s) as response:
-                    body = json.loads(response.read().decode("utf-8"))
-                return str(body["choices"][0]["message"]["content"])
-            except urllib.error.HTTPError as error:
-                if error.code != 429 and error.code < 500:
-                    detail = self._redact(error.read().decode("utf-8", "replace"))[:200].replace("\n", " ")
-                    raise InputError(self.url, f"the server refused the request: HTTP {error.code} {detail}") from None
-                problem = f"HTTP {error.code}"
-                after = (error.headers.get("Retry-After") or "").strip() if error.headers else ""
-                wait = min(float(after), 60.0) if after.isdigit() else backoff
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as error:
-                problem = self._redact(f"cannot reach the server ({getattr(error, 'reason', error)})")
-                wait = backoff
-            except (KeyError, IndexError, TypeError, ValueError) as error:
-                raise InputError(self.url, f"unexpected reply from the server ({type(error).__name__}: "
-                                           f"{self._redact(str(error))})") from None
-        raise InputError(self.url, f"{problem}; gave up after {self.max_retries + 1} attempts")
-
+# --- the OpenAI-compatible backend (the client lives in simulate.chat) --------------------------------
 
 def parse_lines(content: str, original: str, count: int) -> list[str]:
     """Paraphrases from a model's answer: one per line, bullets, numbers and quotes removed."""
@@ -238,40 +153,19 @@ class Cache:
     """Paraphrases by (model, text) in a JSON file: ``{"model\\ttext": {"asked": n, "paraphrases": [...]}}``."""
 
     def __init__(self, path: Path | None):
-        self.path = path
-        self.entries: dict[str, dict] = {}
-        if path is not None and path.exists():
-            try:
-                self.entries = json.loads(path.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                raise InputError(path, f"is not a paraphrase cache (bad JSON: {error})") from None
-            except OSError as error:
-                raise InputError(path, f"cannot be read ({error.strerror})") from None
-            bad = not isinstance(self.entries, dict) or any(
-                not isinstance(entry, dict) or not isinstance(entry.get("asked"), int)
-                or not isinstance(entry.get("paraphrases"), list)
-                or not all(isinstance(p, str) for p in entry["paraphrases"]) for entry in self.entries.values())
-            if bad:
-                raise InputError(path, 'is not a paraphrase cache (expected {"model\\ttext": {"asked": n, '
-                                       '"paraphrases": [...]}})')
-        self.dirty = 0
+        self.store = JsonCache(path, what="paraphrase cache")
 
     def get(self, model: str, text: str, count: int) -> list[str] | None:
-        entry = self.entries.get(f"{model}\t{text}")
-        if entry is None or entry.get("asked", 0) < count:
+        entry = self.store.get(f"{model}\t{text}")
+        if not isinstance(entry, dict) or entry.get("asked", 0) < count:
             return None
         return list(entry["paraphrases"])[:count]
 
     def put(self, model: str, text: str, count: int, paraphrases: list[str]) -> None:
-        self.entries[f"{model}\t{text}"] = {"asked": count, "paraphrases": paraphrases}
-        self.dirty += 1
-        if self.dirty >= 50:
-            self.save()
+        self.store.put(f"{model}\t{text}", {"asked": count, "paraphrases": paraphrases})
 
     def save(self) -> None:
-        if self.path is not None and self.dirty:
-            write_text_atomic(self.path, json.dumps(self.entries, ensure_ascii=False, indent=0))
-            self.dirty = 0
+        self.store.save()
 
 
 def openai_paraphrases(client: ChatClient, cache: Cache, text: str, count: int) -> list[str]:

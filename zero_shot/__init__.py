@@ -6,6 +6,9 @@ scored by cosine similarity (UniMTS, Zhang et al., NeurIPS 2024). ``python -m ze
 >>> from zero_shot import evaluate_split
 >>> result = evaluate_split(model, load_split(get_dataset("basicmotions"), "data/benchmarks"))
 >>> result.metrics["acc"], result.metrics["r@2"]
+
+Language and vision-language models as classifiers on the same windows, through any OpenAI-compatible server:
+:mod:`zero_shot.llm_baseline` (``--baseline llm``); LLaVA fine-tuning data: :mod:`zero_shot.llava_export`.
 """
 from skeletons._version import __version__
 

@@ -4,6 +4,8 @@
     python -m zero_shot --model runs/cpu-small --benchmarks UCIHAR,opportunity --data-root data/benchmarks
     python -m zero_shot --model runs/cpu-small --custom-x X.npy --custom-y y.npy --labels labels.json \\
         --joints right_wrist --input-rate 50 --acc-unit g
+    python -m zero_shot --model runs/cpu-small --benchmarks basicmotions --baseline llm \\
+        --endpoint http://localhost:8000/v1 --llm-model NAME --cache answers.json --report zs.md
 
 ``--benchmarks`` takes dataset names or folders (comma-separated, any case) or ``all``: every registered
 dataset whose folder is under ``--data-root``, and BasicMotions, which ships with aeon. The JSON holds
@@ -14,6 +16,9 @@ behind it is :func:`zero_shot.run_zero_shot`. Bad input - a missing
 file, X and y of different lengths, label ids without a description, the wrong channel count, an unknown
 benchmark, a bad model folder, or any problem with the only dataset asked for - prints one line
 ``error: <file>: <problem>`` on stderr, exits with code 2 and writes nothing.
+
+``--baseline llm`` asks a language or vision-language model on any OpenAI-compatible server to classify the
+same windows (:mod:`zero_shot.llm_baseline`): beside the model given by ``--model``, or alone without it.
 """
 from __future__ import annotations
 
@@ -31,8 +36,9 @@ from skeletons.arguments import add_model_argument, comma_list, flatten, require
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import exit_on_bad_input
 
+from .llm_baseline import add_llm_arguments, llm_settings, run_llm_baseline_document
 from .report import write_report
-from .run import DEFAULT_DATA_ROOT, run_zero_shot
+from .run import DEFAULT_DATA_ROOT, load_splits, run_zero_shot
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,12 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--remove-gravity", action="store_true",
                         help="subtract gravity from accelerometers whose data includes it")
     add_custom_data_arguments(parser)
+    add_llm_arguments(parser)
     return parser
 
 
-def _summary(name: str, m: dict) -> str:
-    return (f"{name:14s} n={m['n']:<6d} acc {100 * m['acc']:5.1f}  f1 {100 * m['f1']:5.1f}  "
-            f"R@2 {100 * m['r@2']:5.1f}  R@5 {100 * m['r@5']:5.1f}  MRR {100 * m['mrr']:5.1f}")
+def _summary(name: str, m: dict, method: str = "") -> str:
+    def percent(key: str) -> str:
+        return "    –" if m[key] is None else f"{100 * m[key]:5.1f}"  # None: an LLM's answer ranks nothing
+
+    return (f"{name:14s} {method}n={m['n']:<6d} acc {percent('acc')}  f1 {percent('f1')}  "
+            f"R@2 {percent('r@2')}  R@5 {percent('r@5')}  MRR {percent('mrr')}")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -65,16 +75,30 @@ def run(args: argparse.Namespace) -> dict:
     benchmarks: list = flatten(args.benchmarks) or []
     if args.custom_x:
         benchmarks.append(partial(custom_split, args, args.custom_x, args.custom_y))
-    payload = run_zero_shot(args.model, benchmarks, data_root=args.data_root, split=args.split,
-                            batch_size=args.batch_size, device=args.device,
-                            gravity="remove" if args.remove_gravity else "keep", progress=sys.stderr.isatty())
+    gravity = "remove" if args.remove_gravity else "keep"
+    settings = llm_settings(args) if args.baseline == "llm" else None
+    splits, skipped, failed = load_splits(benchmarks, args.data_root, args.split)
+    payload = {}
+    if args.model:
+        payload = run_zero_shot(args.model, splits, data_root=args.data_root, split=args.split,
+                                batch_size=args.batch_size, device=args.device, gravity=gravity,
+                                progress=sys.stderr.isatty())
+        payload.update(skipped=skipped, failed={**failed, **payload["failed"]})
+    if settings is not None:
+        section = run_llm_baseline_document(splits, settings, split=args.split, progress=sys.stderr.isatty())
+        if args.model:
+            payload["baselines"] = {"llm": section}
+        else:
+            payload = {**section, "skipped": skipped, "failed": failed}
     document = json.dumps(payload, indent=2)
     if args.report:
         write_report(args.report, payload)
     if args.output:
         write_text_atomic(args.output, document + "\n")
         for name, metrics in payload["results"].items():
-            print(_summary(name, metrics))
+            print(_summary(name, metrics, "" if args.model else "LLM "))
+        for name, metrics in payload.get("baselines", {}).get("llm", {}).get("results", {}).items():
+            print(_summary(name, metrics, "LLM "))
     else:
         print(document)
     return payload
@@ -83,7 +107,8 @@ def run(args: argparse.Namespace) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
-    require(parser, args, model="--model")
+    if not args.baseline:
+        require(parser, args, model="--model")
     if not args.benchmarks and not args.custom_x:
         parser.error("give --benchmarks and/or --custom-x")
     if args.custom_x and not all((args.custom_y, args.labels, args.joints, args.input_rate is not None)):

@@ -18,6 +18,8 @@ from benchmarks.markdown import markdown_table
 from benchmarks.paper import paper_results
 from skeletons.atomic import atomic_path, write_text_atomic
 
+from .llm_report import PAPER_LLM, baseline_header, comparison_section, unanswered_section
+
 #: (our metric key, column title) of the metrics that the paper reports too.
 _COMPARED = (("acc", "Acc"), ("f1", "F1"), ("r@2", "R@2"))
 
@@ -59,8 +61,9 @@ def plot_confusion(path: str | Path, matrix: np.ndarray, class_names: Sequence[s
 
 def _average_row(title: str, results: dict, names: list[str], paper: dict) -> list[str]:
     """Our unweighted mean over ``names``; the paper's mean over the same beside it, unless ``paper`` is empty."""
-    def mean(source: dict, key: str) -> float:
-        return float(np.mean([source[name][key] for name in names]))
+    def mean(source: dict, key: str) -> float | None:
+        values = [source[name][key] for name in names]
+        return None if None in values else float(np.mean(values))  # None: a metric a method has not (LLM R@2)
 
     row = [title, "", str(sum(results[name]["n"] for name in names)), ""]
     for key, _ in _COMPARED:
@@ -92,11 +95,9 @@ def _table(payload: dict, paper: dict[str, dict[str, float]]) -> list[str]:
     return markdown_table(header, rows)
 
 
-def render_markdown(payload: dict, images: dict[str, str]) -> str:
-    """The report's markdown for ``payload`` (the JSON the CLI writes) and dataset -> PNG file name."""
-    paper = paper_results("zero_shot", "UniMTS")
+def _model_header(payload: dict) -> list[str]:
     protocol = payload["protocol"]
-    lines = [
+    return [
         "# Zero-shot evaluation",
         "",
         f"Model folder: `{payload['model_folder']}` ({payload['model']['channels']} input channels per joint, "
@@ -110,13 +111,27 @@ def render_markdown(payload: dict, images: dict[str, str]) -> str:
         "Our figures beside the zero-shot results the UniMTS paper reports for its released model (Zhang et al., "
         "NeurIPS 2024). Percentages; macro F1; the average compares only the datasets both evaluated.",
         "",
-        *_table(payload, paper),
-        "",
     ]
+
+
+def render_markdown(payload: dict, images: dict[str, str]) -> str:
+    """The report's markdown for ``payload`` (the JSON the CLI writes) and dataset -> PNG file name; a
+    language-model baseline (:mod:`zero_shot.llm_report`) alone or beside the model."""
+    if "baseline" in payload:  # a language model is the only method
+        paper = paper_results("zero_shot", PAPER_LLM)
+        lines = baseline_header(payload)
+    else:
+        paper = paper_results("zero_shot", "UniMTS")
+        lines = _model_header(payload)
+    lines += [*_table(payload, paper), ""]
     if payload.get("skipped"):
         lines += [f"Not present under the data root (skipped): {', '.join(payload['skipped'])}.", ""]
     for name, reason in payload.get("failed", {}).items():
         lines += [f"Failed: {name}: {reason}", ""]
+    if "baseline" in payload:
+        lines += unanswered_section(payload)
+    if "llm" in payload.get("baselines", {}):
+        lines += comparison_section(payload)
     if images:
         lines += ["## Confusion matrices", ""]
         lines += [f"![{name}]({file})\n" for name, file in images.items()]
@@ -124,15 +139,21 @@ def render_markdown(payload: dict, images: dict[str, str]) -> str:
 
 
 def write_report(path: str | Path, payload: dict) -> list[Path]:
-    """Write the markdown report of ``payload`` (:func:`zero_shot.run_zero_shot`'s document) at ``path`` and
-    a confusion-matrix PNG per dataset beside it; the paths."""
+    """Write the markdown report of ``payload`` (:func:`zero_shot.run_zero_shot`'s document, or a language-model
+    baseline's) at ``path`` and a confusion-matrix PNG per dataset beside it (``-llm-`` in the name for a
+    baseline beside the model); the paths."""
     path = Path(path)
     images, written = {}, []
-    for name, matrix in payload["confusion"].items():
-        image = path.with_name(f"{path.stem}-{_slug(name)}-confusion.png")
-        accuracy = _percent(payload["results"][name]["acc"])
-        written.append(plot_confusion(image, np.asarray(matrix), payload["datasets"][name]["classes"],
-                                      f"{name}: zero-shot, acc {accuracy}%"))
-        images[name] = image.name
+    documents = [(payload, "")]
+    if "llm" in payload.get("baselines", {}):
+        documents.append((payload["baselines"]["llm"], "-llm"))
+    for document, suffix in documents:
+        for name, matrix in document["confusion"].items():
+            image = path.with_name(f"{path.stem}-{_slug(name)}{suffix}-confusion.png")
+            accuracy = _percent(document["results"][name]["acc"])
+            method = " LLM" if suffix or "baseline" in document else ""
+            written.append(plot_confusion(image, np.asarray(matrix), document["datasets"][name]["classes"],
+                                          f"{name}: zero-shot{method}, acc {accuracy}%"))
+            images[name + (" (LLM)" if suffix else "")] = image.name
     write_text_atomic(path, render_markdown(payload, images))
     return [*written, path]

@@ -2,6 +2,7 @@
 
     python -m zero_shot --model runs/cpu-small --benchmarks all --output zs.json --report zs.md
     python -m zero_shot --model runs/cpu-small --benchmarks UCIHAR,opportunity --data-root data/benchmarks
+    python -m zero_shot predict --model runs/cpu-small watch.csv --classes "walking,running" --output p.csv
     python -m zero_shot --model runs/cpu-small --custom-x X.npy --custom-y y.npy --labels labels.json \\
         --joints right_wrist --input-rate 50 --acc-unit g
 
@@ -81,6 +82,11 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["predict"]:  # label a recording of your own: zero_shot.predict
+        from .predict import main as predict_main
+
+        return predict_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     require(parser, args, model="--model")

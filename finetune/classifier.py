@@ -68,9 +68,13 @@ class Classifier(TrainedClassifier):
         imu, mask = prepare_windows(pieces, device.dataset().placements, device.rate_hz,
                                     window=round(window_s * TARGET_RATE_HZ), use_gyro=self.network.channels == 6,
                                     remove_gravity=self.remove_gravity)
-        fit(self.network, self.mode, Windows(imu, mask, np.repeat(targets, len(grid))), None, self.settings, self.seed)
-        self.network.eval()
         self.device = device
+        return self.fit_windows(Windows(imu, mask, np.repeat(targets, len(grid))))
+
+    def fit_windows(self, windows: Windows, validation: Windows | None = None) -> Classifier:
+        """Train on prepared windows (:class:`finetune.data.Windows`, targets as class columns); returns self."""
+        fit(self.network, self.mode, windows, validation, self.settings, self.seed)
+        self.network.eval()
         return self
 
 

@@ -14,6 +14,6 @@ from .run import MODES, PAPER_KS, load_splits, row_name, run_finetune
 from .selection import Selection, select_shots, stable_seed
 from .train import TrainSettings, fit, predict
 
-__all__ = ["__version__", "HEADS", "MODES", "PAPER_KS", "Classifier", "CosineTextHead", "MotionModel", "MotionClassifier", "Selection",
-           "TrainSettings", "build_classifier", "fit", "load_splits", "predict", "row_name", "run_finetune",
-           "select_shots", "stable_seed"]
+__all__ = ["__version__", "HEADS", "MODES", "PAPER_KS", "Classifier", "CosineTextHead", "MotionClassifier",
+           "MotionModel", "Selection", "TrainSettings", "build_classifier", "fit", "load_splits", "predict",
+           "row_name", "run_finetune", "select_shots", "stable_seed"]

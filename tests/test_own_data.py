@@ -69,7 +69,8 @@ def test_classify_matches_the_evaluation_path_and_checks_inputs(model_folder, ba
     np.testing.assert_allclose(one[0], reference[3], atol=1e-5)
     with pytest.raises(InputError, match="6 expected"):
         model.classify(test.x[:, :, :5], classes, **DEVICE)
-    bad = np.array(test.x[:2]); bad[1, 7, 2] = np.nan
+    bad = np.array(test.x[:2])
+    bad[1, 7, 2] = np.nan
     with pytest.raises(InputError, match="NaN"):
         model.classify(bad, classes, **DEVICE)
     with pytest.raises(InputError, match="is the unit 'm/s2'"):  # gravity included, declared g, data in m/s^2
@@ -112,7 +113,7 @@ def test_window_grid_covers_every_sample_and_segments_find_the_boundary():
     scores = np.eye(2)[labels]
     found = segments(grid, labels, scores, ["walking", "running"], smooth=3)
     assert [s.label for s in found] == ["walking", "running"]
-    assert found[0].start_s == 0 and found[-1].end_s == 60 and found[0].end_s == found[1].start_s == 31
+    assert found[0].start_s == 0 and found[-1].end_s == 60 and found[0].end_s == found[1].start_s == 32  # between centres 31 and 33
     assert sum(s.windows for s in found) == len(grid)
 
 
@@ -148,10 +149,12 @@ def test_csv_reader_guesses_and_says_so(tmp_path):
 def _bad_csvs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     t = np.arange(600) / 50
     good = np.c_[t, np.zeros((600, 2)), np.ones(600)]
-    back = good.copy(); back[300, 0] = back[100, 0]
-    nan = good.copy(); nan[50, 2] = np.nan
+    back, nan = good.copy(), good.copy()
+    back[300, 0] = back[100, 0]
+    nan[50, 2] = np.nan
     header = ["time", "acc_x", "acc_y", "acc_z"]
-    return {"missing": (_write_csv(tmp_path / "missing.csv", ["time", "acc_x", "acc_y"], good[:, :3]), "no accelerometer"),
+    missing = _write_csv(tmp_path / "missing.csv", ["time", "acc_x", "acc_y"], good[:, :3])
+    return {"missing": (missing, "no accelerometer"),
             "backwards": (_write_csv(tmp_path / "backwards.csv", header, back), "does not increase"),
             "nan": (_write_csv(tmp_path / "nan.csv", header, nan), "NaN")}
 

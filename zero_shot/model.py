@@ -31,7 +31,7 @@ from pretrain.model import MotionTextModel, load_model
 
 from .device import Device, as_device, checked_series
 from .prompts import TEMPLATES, class_descriptions, class_text_embeddings
-from .windows import WINDOW_S, Segment, WindowGrid, cut_windows, segments, window_grid
+from .windows import WINDOW_S, Segment, WindowGrid, segments, window_grid
 
 #: Windows at which ``progress=None`` starts showing a bar.
 _PROGRESS_FROM = 4

@@ -44,8 +44,8 @@ def class_prompts(synonyms: Sequence[str], templates: Sequence[str] = TEMPLATES)
 
 
 @torch.no_grad()
-def class_text_embeddings(model, descriptions: str | Sequence[str | Sequence[str]], templates: Sequence[str] = TEMPLATES,
-                          batch_size: int = 256) -> torch.Tensor:
+def class_text_embeddings(model, descriptions: str | Sequence[str | Sequence[str]],
+                          templates: Sequence[str] = TEMPLATES, batch_size: int = 256) -> torch.Tensor:
     """(K, D) L2-normalised class embeddings, row k from ``descriptions[k]``: one description (a string) or
     the synonyms of class k (a list), see :func:`class_descriptions`.
 

@@ -8,7 +8,8 @@ caller to show. What is guessed when no flag says it:
 * its unit: ISO date-times when the column is text; else the unit named in the header (``(s)``, ``(ms)``,
   ``_ns``), else the first of s, ms, us, ns that puts the median sample rate within 1-2000 Hz;
 * the accelerometer columns: x, y, z of names like ``acc_x``, ``ax``, ``accelerometer x``,
-  ``Acceleration x (m/s^2)`` (phyphox), ``accX``, or bare ``x``, ``y``, ``z`` (Sensor Logger's per-sensor files); the gyroscope's likewise (``gyro_x``, ``gx``,
+  ``Acceleration x (m/s^2)`` (phyphox), ``accX``, or bare ``x``, ``y``, ``z`` (Sensor Logger's per-sensor
+  files); the gyroscope's likewise (``gyro_x``, ``gx``,
   ``Gyroscope x (rad/s)``, ``rotationRateX``); without gyroscope columns the recording is accelerometer-only;
 * units: from the header (``(g)``, ``m/s``, ``deg``), else g when the median accelerometer magnitude is
   under 3 (in g a resting or walking wearer reads about 1), m/s^2 otherwise (always m/s^2 for gravity-removed

@@ -101,7 +101,7 @@ def segments(grid: WindowGrid, labels: np.ndarray, scores: np.ndarray, class_nam
             start = 0.0 if first == 0 else (centres[first - 1] + centres[first]) / 2
             end = total if i == len(smoothed) else (centres[i - 1] + centres[i]) / 2
             label = int(smoothed[first])
-            result.append(Segment(round(start, 3), round(end, 3), class_names[label],
+            result.append(Segment(round(float(start), 3), round(float(end), 3), class_names[label],
                                   float(np.mean(scores[first:i, label])), i - first))
             first = i
     return result

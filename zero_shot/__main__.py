@@ -34,6 +34,7 @@ from skeletons.errors import exit_on_bad_input
 
 from .report import write_report
 from .run import DEFAULT_DATA_ROOT, run_zero_shot
+from .windows import WINDOW_S
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,11 +62,26 @@ def _summary(name: str, m: dict) -> str:
             f"R@2 {100 * m['r@2']:5.1f}  R@5 {100 * m['r@5']:5.1f}  MRR {100 * m['mrr']:5.1f}")
 
 
+def _say_window(args: argparse.Namespace) -> None:
+    """Tell on stderr when custom series are longer than the one 10 s window the benchmark protocol scores."""
+    import numpy as np
+
+    try:
+        steps = np.load(args.custom_x, mmap_mode="r", allow_pickle=False).shape[1]
+    except (OSError, ValueError, IndexError):
+        return  # the loader reports an unreadable file
+    seconds = steps / args.input_rate
+    if seconds > WINDOW_S + 1e-9:
+        print(f"{args.custom_x}: series are {seconds:.1f} s; the benchmark protocol scores the first {WINDOW_S:g} s "
+              f"of each (every window: python -m zero_shot predict, or zero_shot.MotionModel)", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> dict:
     """Evaluate (:func:`zero_shot.run_zero_shot`), write; the JSON document."""
     benchmarks: list = flatten(args.benchmarks) or []
     if args.custom_x:
         benchmarks.append(partial(custom_split, args, args.custom_x, args.custom_y))
+        _say_window(args)
     payload = run_zero_shot(args.model, benchmarks, data_root=args.data_root, split=args.split,
                             batch_size=args.batch_size, device=args.device,
                             gravity="remove" if args.remove_gravity else "keep", progress=sys.stderr.isatty())

@@ -17,7 +17,7 @@ caller to show. What is guessed when no flag says it:
   exceeds 35 (rad/s that large do not occur on a body), rad/s otherwise.
 
 Timestamps must increase; irregular ones (steps more than 5 % from the median) are linearly interpolated
-onto a uniform grid at the median rate (or ``rate_hz`` when given). A missing or unreadable column, a time
+onto a uniform grid at the mean rate, samples over duration (or ``rate_hz`` when given). A missing or unreadable column, a time
 column that does not increase, or a missing / NaN value raises :class:`skeletons.errors.InputError`.
 """
 from __future__ import annotations
@@ -85,14 +85,14 @@ def _seconds(values, column: str, unit: str | None, path: str, notes: list[str])
     """Seconds since the first sample, from numbers in ``unit`` (guessed when None) or ISO date-times."""
     import pandas as pd
 
-    if unit == "iso" or (unit is None and values.dtype == object):
+    if unit == "iso" or (unit is None and not pd.api.types.is_numeric_dtype(values)):
         try:
             times = pd.to_datetime(values, format="ISO8601", utc=True)
         except (ValueError, TypeError) as error:
             raise InputError(path, f"time column {column!r} is neither numbers nor ISO date-times ({error})") from None
         if unit is None:
             notes.append(f"time column {column!r} read as ISO date-times")
-        seconds = (times - times[0]).total_seconds().to_numpy()
+        seconds = (times - times.iloc[0]).dt.total_seconds().to_numpy(dtype=np.float64)
     else:
         numbers = np.asarray(values, dtype=np.float64)
         if unit is None:
@@ -195,7 +195,7 @@ def read_recording(path: str | os.PathLike, *, time_column: str | None = None, t
         at = int(np.flatnonzero(steps <= 0)[0]) + 2 if len(seconds) >= 2 else 1
         raise InputError(source, f"time column {time!r} does not increase (at data row {at})")
     median = float(np.median(steps))
-    rate = float(rate_hz) if rate_hz else round(1.0 / median, 3)
+    rate = float(rate_hz) if rate_hz else round((len(seconds) - 1) / float(seconds[-1]), 3)  # mean rate
     units = (_unit(acc, values[:, :3], "acc", acc_unit, notes, gravity),
              _unit(gyro, values[:, 3:], "gyro", gyro_unit, notes) if gyro else (gyro_unit or "rad/s"))
     irregular = float(np.abs(steps - median).max()) > _IRREGULAR * median

@@ -188,7 +188,8 @@ def test_predict_on_a_real_recording_changes_label_at_the_boundary(tmp_path, mod
     keep = np.isin(train.y, [1, 2])
     torch.manual_seed(0)
     model = MotionModel.from_pretrained(model_folder)
-    classifier = model.classifier(["walking", "running"], settings=TrainSettings(epochs=10, min_steps=40))
+    classifier = model.classifier(["walking", "running"], head="linear", mode="random",
+                                  settings=TrainSettings(epochs=10, min_steps=40, lr_head=1e-2))
     classifier.fit(train.x[keep], np.where(train.y[keep] == 1, "walking", "running"), **DEVICE)
     classifier.save_pretrained(tmp_path / "clf")
     recording = _walk_then_run_csv(test, tmp_path / "watch.csv")

@@ -24,7 +24,9 @@ several ``--benchmarks`` each gets its own pair, ``FILE-<benchmark>.json`` and `
 instead predicts the next ``--horizon`` samples of the chosen joints/channels from the ``--context`` before
 them (:mod:`finetune.forecast`): MAE and RMSE per channel of the pretrained encoder's forecaster and the same
 network from scratch (each over ``--seeds``) beside naive, seasonal-naive and linear (DLinear-style)
-baselines; ``--epochs`` and ``--batch-size`` default to 10 and 16 there. Bad input - a missing
+baselines; ``--epochs`` and ``--batch-size`` default to 10 and 16 there. ``--save DIR`` also
+trains one classifier on the whole training split (of the first benchmark) and keeps it in DIR for
+``python -m zero_shot predict --model DIR`` and ``finetune.Classifier.from_pretrained(DIR)``. Bad input - a missing
 file or model folder, an unknown benchmark, mode or head, k < 1 - prints one line ``error: <file>: <problem>``
 on stderr, exits with code 2 and writes nothing.
 """
@@ -33,22 +35,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-from benchmarks.custom import add_custom_data_arguments, custom_split
+from benchmarks.custom import add_custom_data_arguments, custom_options, custom_split
 from benchmarks.loader import BenchmarkSplit
 from benchmarks.registry import get_dataset
 from skeletons.arguments import add_hidden_alias, add_model_argument, comma_list, flatten, require, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
+from zero_shot.device import Device
 
 from .forecast import CHANNEL_NAMES, FORECAST_MODES, ForecastSettings, forecast_markdown, run_forecast
+from .classifier import MotionModel
+from .data import labelled_windows
 from .heads import HEADS
 from .report import markdown
-from .run import DEFAULT_DATA_ROOT, MODES, PAPER_KS, run_finetune
-from .train import TrainSettings
+from .run import DEFAULT_DATA_ROOT, MODES, PAPER_KS, load_splits, run_finetune
+from .train import NEURAL_MODES, TrainSettings
 
 _DEFAULTS = TrainSettings()
 _FORECAST = ForecastSettings()
@@ -111,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help=f"samples between training origins (default {_FORECAST.train_stride})")
     forecast.add_argument("--forecast-modes", type=comma_list(), default=list(FORECAST_MODES),
                           help=f"neural forecasters among {', '.join(FORECAST_MODES)} (default: both)")
+    parser.add_argument("--save", metavar="DIR",
+                        help="also train one classifier on the whole training split (first neural mode of --modes, "
+                             "first seed, --head) and keep it in DIR (classifier.safetensors + classifier.json with "
+                             "the labels and the device); python -m zero_shot predict --model DIR uses it")
     add_custom_data_arguments(parser, with_test=True)
     return parser
 
@@ -168,6 +178,8 @@ def run(args: argparse.Namespace) -> list[dict]:
         write_text_atomic(table_path, table)
         print(table, end="")
         documents.append(payload)
+    if args.save:
+        save_classifier(args, datasets[0], settings)
     return documents
 
 
@@ -189,6 +201,25 @@ def _forecast(args: argparse.Namespace, data, output: Path, several: bool) -> di
     write_text_atomic(table_path, table)
     print(table, end="")
     return payload
+
+
+def save_classifier(args: argparse.Namespace, data, settings: TrainSettings) -> Path:
+    """Train the classifier ``--save`` keeps (see its help) and write it to ``args.save``."""
+    modes = [mode for mode in args.modes if mode in NEURAL_MODES]
+    if not modes:
+        raise InputError(None, f"--save needs a neural mode among --modes ({', '.join(NEURAL_MODES)})")
+    train_split, _ = load_splits(data, args.data_root)
+    seed = args.seeds[0] if isinstance(args.seeds, list) else 0
+    model = MotionModel.from_pretrained(args.model, device=args.device, remove_gravity=args.remove_gravity)
+    classifier = model.classifier(train_split.descriptions, head=args.head, mode=modes[0],
+                                  settings=replace(settings, epochs=args.epochs), seed=seed)
+    if args.custom_x:
+        classifier.device = Device(rate_hz=args.input_rate, joints=flatten(args.joints), **custom_options(args))
+    gravity = "remove" if args.remove_gravity else "keep"
+    classifier.fit_windows(labelled_windows(train_split, use_gyro=model.network.channels == 6, gravity=gravity))
+    classifier.save_pretrained(args.save)
+    print(f"classifier ({modes[0]}, {args.head} head, {len(train_split.y)} training series) saved to {args.save}")
+    return Path(args.save)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,49 +19,12 @@ import copy
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from zero_shot.heads import CosineTextHead, MotionClassifier
 
 HEADS = ("text", "linear")
 Head = Literal["text", "linear"]
-
-
-class CosineTextHead(nn.Module):
-    """``scale * cos(z, w_k)`` for every class k, the rows ``w_k`` starting as ``class_embeddings`` (K, D)."""
-
-    def __init__(self, class_embeddings: torch.Tensor, scale: float):
-        super().__init__()
-        self.weight = nn.Parameter(class_embeddings.detach().float().clone())
-        self.register_buffer("scale", torch.tensor(float(scale)))
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.scale * F.normalize(features, dim=-1) @ F.normalize(self.weight, dim=-1).T
-
-
-class MotionClassifier(nn.Module):
-    """IMU windows (B, T, 22, 6) and their mask -> class logits (B, K).
-
-    ``encoder`` is an ST-GCN (:class:`pretrain.stgcn.STGCN`) reading the first ``channels`` channels,
-    ``projection`` maps its features to where the head reads them (the pretrained embedding projection for
-    the text head, the identity for the linear head). :meth:`backbone` is what ``probe`` freezes.
-    """
-
-    def __init__(self, encoder: nn.Module, projection: nn.Module, head: nn.Module, channels: int):
-        super().__init__()
-        self.encoder = encoder
-        self.projection = projection
-        self.head = head
-        self.channels = channels
-
-    def backbone(self) -> list[nn.Module]:
-        """The modules that come from the motion model (encoder and projection)."""
-        return [self.encoder, self.projection]
-
-    def features(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.projection(self.encoder(x[..., : self.channels], mask[..., : self.channels]))
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x, mask))
 
 
 def build_classifier(model, head: Head, num_classes: int, class_embeddings: torch.Tensor | None = None

@@ -86,12 +86,17 @@ class MotionTextModel(nn.Module):
     def encode_imu(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """L2-normalised embeddings (B, D) of IMU windows ``x`` (B, T, 22, 6) with ``mask`` of that shape.
 
-        An accelerometer-only model reads channels 0-2; any gyroscope channels are ignored.
+        An accelerometer-only model reads channels 0-2; any gyroscope channels are ignored. Raw series
+        (B, T, 6) from one device must be placed on a joint and resampled first:
+        ``zero_shot.MotionModel.encode(X, rate_hz=..., joints=[...])`` does that.
         """
         return F.normalize(self.imu_projection(self.imu_features(x, mask)), dim=-1)
 
     def imu_features(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """The ST-GCN's pooled features (B, width) of ``x``, before the projection into the shared space."""
+        if x.ndim != 4 or x.shape[2] != 22:
+            raise ValueError(f"encode_imu takes prepared windows (B, T, 22, 6), got {tuple(x.shape)}; for raw "
+                             f"device series (B, T, 6) use zero_shot.MotionModel.encode(X, rate_hz=..., joints=[...])")
         x = x[..., : self.channels]
         mask = None if mask is None else mask[..., : self.channels]
         return self.imu_encoder(x, mask)

@@ -113,6 +113,13 @@ class TextTower(nn.Module, ABC):
                     self._cache.update(zip(chunk, self.embed(chunk).float().unbind(0)))
         return torch.stack([self._cache[text] for text in texts])
 
+    def fill_cache(self, features: Mapping[str, torch.Tensor]) -> None:
+        """Put known features (e.g. from :class:`pretrain.text_cache.DiskTextCache`) into the frozen cache."""
+        if self.train_mode != "frozen":
+            raise RuntimeError(f"only a frozen text tower caches features; this one is {self.train_mode!r}")
+        device = self.device
+        self._cache.update({text: value.to(device=device, dtype=torch.float32) for text, value in features.items()})
+
     def train(self, mode: bool = True) -> TextTower:
         """Set training mode; a frozen encoder stays in eval mode (no dropout), so its features and the
         cache stay consistent."""

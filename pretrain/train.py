@@ -248,7 +248,10 @@ def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume
         output.mkdir(parents=True, exist_ok=True)
     accelerator.init_trackers("pretrain", config={"config": config.name, "total_steps": run.total_steps})
     if run.unwrapped.text_tower.train_mode == "frozen":
-        embed_descriptions(run.unwrapped, corpus, progress and accelerator.is_local_main_process)
+        started = time.perf_counter()
+        counts = embed_descriptions(run.unwrapped, corpus, progress and accelerator.is_local_main_process)
+        accelerator.print(f"descriptions: {counts['from_disk']} from the disk cache, {counts['embedded']} embedded "
+                          f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
 
     bar = tqdm(total=run.total_steps, initial=state.step, desc="pretrain", unit="step",
                disable=not (progress and accelerator.is_local_main_process))
@@ -300,20 +303,33 @@ def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume
     return {"steps": state.step, "loss": last_loss}
 
 
-def embed_descriptions(model: MotionTextModel, corpus: str | Path, progress: bool, chunk: int = 256) -> None:
-    """Fill a frozen text tower's cache with every description of the corpus, in sorted order.
+def embed_descriptions(model: MotionTextModel, corpus: str | Path, progress: bool, chunk: int = 256,
+                       cache_root: str | Path | None = None) -> dict[str, int]:
+    """Fill a frozen text tower's cache with every description of the corpus, in sorted order; counts of
+    descriptions ``{"from_disk", "embedded"}``.
 
-    Embedding up front, in a fixed order and fixed chunks, makes each text's features independent of the
-    batches it later appears in (padding length and batch size change float rounding), so a resumed
-    run reproduces an uninterrupted one exactly.
+    Descriptions embedded by an earlier run with the same tower come from the disk cache
+    (:class:`pretrain.text_cache.DiskTextCache`, under ``cache_root``); the rest are embedded up front, in a
+    fixed order and fixed chunks, which makes each text's features independent of the batches it later
+    appears in (padding length and batch size change float rounding), and are stored there, so a resumed
+    run reproduces an uninterrupted one exactly and a second run embeds nothing.
     """
     from tqdm import tqdm
 
     from simulate.corpus import load_corpus
 
+    from .text_cache import DiskTextCache
+
+    tower = model.text_tower
     texts = sorted({text for row in load_corpus(corpus)["texts"] for text in row})
-    for start in tqdm(range(0, len(texts), chunk), desc="embed descriptions", unit="chunk", disable=not progress):
-        model.text_tower.encode_cached(texts[start : start + chunk])
+    disk = DiskTextCache.for_tower(tower, model.config["text_tower"], cache_root)
+    stored = disk.load(texts)
+    tower.fill_cache(stored)
+    missing = [text for text in texts if text not in stored]
+    for start in tqdm(range(0, len(missing), chunk), desc="embed descriptions", unit="chunk", disable=not progress):
+        tower.encode_cached(missing[start : start + chunk])
+    disk.store({text: tower.encode_cached([text])[0] for text in missing})
+    return {"from_disk": len(stored), "embedded": len(missing)}
 
 
 def save_checkpoint(accelerator, output: Path, step: int, keep: int) -> None:

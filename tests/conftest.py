@@ -6,10 +6,19 @@ cannot go quiet while CI stays green. A user's plain ``make test`` still skips t
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+#: Description embeddings cached on disk (pretrain.text_cache) go to a fresh folder per test session, never to
+#: the user's ~/.cache; set here, at import, so that subprocess environments copied by test modules carry it.
+_TEXT_CACHE = tempfile.mkdtemp(prefix="motion-pretrain-test-cache-")
+os.environ["MOTION_PRETRAIN_CACHE"] = _TEXT_CACHE
+atexit.register(shutil.rmtree, _TEXT_CACHE, True)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -24,22 +24,36 @@ TEMPLATES = (
 )
 
 
+def class_descriptions(classes: str | Sequence[str | Sequence[str]]) -> list[list[str]]:
+    """The synonyms of each class: ``["walking", "running"]`` -> ``[["walking"], ["running"]]``; an item that is
+    a list or tuple is that class's synonyms (``[["walking", "strolling"], "running"]``). A bare string is
+    refused (it would be read letter by letter), and so is an empty class or a non-string description."""
+    if isinstance(classes, str):
+        raise ValueError(f"classes must be a list of class descriptions, got the string {classes!r} "
+                         f"(did you mean [{classes!r}] or {classes.split(',')!r}?)")
+    result = [[item] if isinstance(item, str) else list(item) for item in classes]
+    if not result or any(not synonyms or not all(isinstance(s, str) and s.strip() for s in synonyms)
+                         for synonyms in result):
+        raise ValueError(f"every class needs one or more non-empty descriptions, got {list(classes)!r}")
+    return result
+
+
 def class_prompts(synonyms: Sequence[str], templates: Sequence[str] = TEMPLATES) -> list[str]:
     """Every template filled with every synonym of one class."""
     return [template.format(synonym) for template in templates for synonym in synonyms]
 
 
 @torch.no_grad()
-def class_text_embeddings(model, descriptions: Sequence[Sequence[str]], templates: Sequence[str] = TEMPLATES,
-                          batch_size: int = 256) -> torch.Tensor:
-    """(K, D) L2-normalised class embeddings, row k from ``descriptions[k]`` (the synonyms of class k).
+def class_text_embeddings(model, descriptions: str | Sequence[str | Sequence[str]],
+                          templates: Sequence[str] = TEMPLATES, batch_size: int = 256) -> torch.Tensor:
+    """(K, D) L2-normalised class embeddings, row k from ``descriptions[k]``: one description (a string) or
+    the synonyms of class k (a list), see :func:`class_descriptions`.
 
     ``model`` is a :class:`pretrain.MotionTextModel` (anything with ``encode_text(list[str]) -> (B, D)``
     unit vectors). Sentences are embedded in batches of ``batch_size``, each distinct one once, without
     gradients; the result is an ordinary tensor, so fine-tuning may use it as a fixed classifier.
     """
-    if not descriptions or any(not synonyms for synonyms in descriptions):
-        raise ValueError("every class needs at least one description")
+    descriptions = class_descriptions(descriptions)
     prompts = [class_prompts(synonyms, templates) for synonyms in descriptions]
     unique = sorted({p for sentences in prompts for p in sentences})
     embedded = torch.cat([model.encode_text(unique[i:i + batch_size]) for i in range(0, len(unique), batch_size)])

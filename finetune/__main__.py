@@ -48,9 +48,9 @@ from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 from zero_shot.device import Device
 
-from .forecast import CHANNEL_NAMES, FORECAST_MODES, ForecastSettings, forecast_markdown, run_forecast
 from .classifier import MotionModel
 from .data import labelled_windows
+from .forecast import CHANNEL_NAMES, FORECAST_MODES, ForecastSettings, forecast_markdown, run_forecast
 from .heads import HEADS
 from .report import markdown
 from .run import DEFAULT_DATA_ROOT, MODES, PAPER_KS, load_splits, run_finetune

@@ -28,7 +28,6 @@ from pathlib import Path
 from skeletons import InputError
 from skeletons.arguments import comma_list, flatten
 from skeletons.errors import exit_on_bad_input
-
 from skeletons.outputs import check_output
 
 from .corpus import TOOL, CorpusConfig, build_corpus

@@ -225,7 +225,6 @@ def _shard_job(args: tuple) -> tuple[int, int, int]:
     import torch
 
     torch.set_num_threads(1)
-    from datasets import Dataset
     from datasets.utils.logging import disable_progress_bar
 
     disable_progress_bar()  # one bar for the whole run, ours

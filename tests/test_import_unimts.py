@@ -265,7 +265,6 @@ def test_cli_writes_the_model_folder(tmp_path, checkpoint, imported):
         "channels": 3,
         "data": {"window": 200, "rate_hz": 20.0, "channels": 3},
         "source": "unimts",
-        "data": {"window": 200, "rate_hz": 20.0, "channels": 3},  # the paper's windows: 10 s at 20 Hz, acc only
     }
     assert encoder.config() == {"in_channels": 3, **config["imu_encoder"]}
 

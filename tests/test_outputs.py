@@ -11,8 +11,17 @@ import pytest
 
 from skeletons.atomic import atomic_path
 from skeletons.errors import InputError
-from skeletons.outputs import (MARKER, acquire_lock, check_output, claim_output, lock_path, mark_output,
-                               output_lock, output_tool, release_lock)
+from skeletons.outputs import (
+    MARKER,
+    acquire_lock,
+    check_output,
+    claim_output,
+    lock_path,
+    mark_output,
+    output_lock,
+    output_tool,
+    release_lock,
+)
 
 
 def test_absent_empty_and_own_outputs_are_accepted(tmp_path):

@@ -17,8 +17,9 @@ caller to show. What is guessed when no flag says it:
   exceeds 35 (rad/s that large do not occur on a body), rad/s otherwise.
 
 Timestamps must increase; irregular ones (steps more than 5 % from the median) are linearly interpolated
-onto a uniform grid at the mean rate, samples over duration (or ``rate_hz`` when given). A missing or unreadable column, a time
-column that does not increase, or a missing / NaN value raises :class:`skeletons.errors.InputError`.
+onto a uniform grid at the mean rate, samples over duration (or ``rate_hz`` when given). A missing or
+unreadable column, a time column that does not increase, or a missing / NaN value raises
+:class:`skeletons.errors.InputError`.
 """
 from __future__ import annotations
 

@@ -35,8 +35,15 @@ from skeletons.errors import InputError
 from skeletons.outputs import check_output, mark_output, output_lock, remove_stale_temporaries
 
 from .augment import Augmenter
-from .checkpoint import RunRecord, check_files, check_resume, corpus_fingerprint, load_training_state, \
-    read_record, save_training_state
+from .checkpoint import (
+    RunRecord,
+    check_files,
+    check_resume,
+    corpus_fingerprint,
+    load_training_state,
+    read_record,
+    save_training_state,
+)
 from .config import PretrainConfig, TrainConfig
 from .data import EpochBatches, batch_loader
 from .loss import clip_loss, gather_features

@@ -1,26 +1,33 @@
 """One readable contrastive training loop on Accelerate (in the spirit of nanoGPT's train.py).
 
-Runs unchanged on one CPU, one GPU, or many processes (``accelerate launch`` / ``torchrun``). Each step:
-load a batch (``pretrain.data``), augment it on the device (``pretrain.augment``), embed IMU windows and
-their descriptions, gather features across processes, and minimise the symmetric, duplicate-aware CLIP
-loss (``pretrain.loss``), plus, when ``train.view_contrast_weight`` > 0, an augmented-view InfoNCE term
-between two augmentations of the same clips (:func:`augmented_view_loss`). AdamW with linear warm-up then
-cosine decay, gradient accumulation and clipping, bf16 autocast on GPU. Every ``checkpoint_every`` steps
-the full state — model, optimizer, scheduler, RNGs, augmenter generator, data position — goes to
-``OUTPUT/checkpoints/step-N``, and ``--resume`` continues from the newest one exactly. ``metrics.jsonl``
-gets one line per logged step.
+Runs unchanged on one CPU, one GPU, or many processes (``accelerate launch`` / ``torchrun``). Each step: load
+a batch (``pretrain.data``), augment it on the device (``pretrain.augment``), embed IMU windows and their
+descriptions, gather features across processes, and minimise the symmetric, duplicate-aware CLIP loss
+(``pretrain.loss``), plus, when ``train.view_contrast_weight`` > 0, an augmented-view InfoNCE term between two
+augmentations of the same clips (:func:`augmented_view_loss`). AdamW with linear warm-up then cosine decay,
+gradient accumulation and clipping, bf16 autocast on GPU. The schedule's length is the config's
+(``train.max_steps``, else ``train.epochs``); ``stop_at`` (``--max-steps``) only says where this invocation
+stops, so a run stopped at any step and resumed equals the straight run. Every ``checkpoint_every`` steps the
+full state — model, optimizer, scheduler, RNGs, augmenter generator, data position — goes to
+``OUTPUT/checkpoints/step-N`` as safetensors + JSON (:mod:`pretrain.checkpoint`; nothing pickled), and
+``--resume`` continues from the newest checkpoint of this run exactly, after checking that corpus, batch size,
+world size, data rate and config match. The output folder carries a marker and a lock
+(:mod:`skeletons.outputs`); a fresh run into a folder holding a run is refused without ``overwrite``.
+``metrics.jsonl`` gets one line per logged step.
 
 The pieces: :func:`make_accelerator` and :func:`setup_training` build a run, :func:`train_step` is one step
 (the speed suite times exactly this), :func:`log_metrics` writes a log line, and :func:`train` is the loop.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
 import shutil
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +37,18 @@ import torch
 import torch.nn.functional as F
 
 from skeletons.errors import InputError
+from skeletons.outputs import check_output, mark_output, output_lock, remove_stale_temporaries
 
 from .augment import Augmenter
+from .checkpoint import (
+    RunRecord,
+    check_files,
+    check_resume,
+    corpus_fingerprint,
+    load_training_state,
+    read_record,
+    save_training_state,
+)
 from .config import PretrainConfig, TrainConfig
 from .data import EpochBatches, batch_loader
 from .llm_encoder import parameter_counts
@@ -82,9 +99,50 @@ class TrainerState:
         self.step, self.epoch, self.batch = int(state["step"]), int(state["epoch"]), int(state["batch"])
 
 
-def latest_checkpoint(output: Path) -> Path | None:
-    steps = sorted((output / "checkpoints").glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
-    return steps[-1] if steps else None
+def latest_checkpoint(output: Path, run_id: str | None = None) -> Path | None:
+    """The newest ``checkpoints/step-N`` of run ``run_id`` (of any run when None)."""
+    return next(iter(run_checkpoints(output, run_id)[::-1]), None)
+
+
+def run_checkpoints(output: Path, run_id: str | None) -> list[Path]:
+    """``output``'s checkpoints written by run ``run_id`` (all step folders when None), oldest first."""
+    steps = [p for p in (output / "checkpoints").glob("step-*") if p.name.split("-")[1].isdigit()]
+    if run_id is not None:
+        steps = [p for p in steps if (read_record(p) or {}).get("run", {}).get("run_id") == run_id]
+    return sorted(steps, key=lambda p: int(p.name.split("-")[1]))
+
+
+RUN_FILE = "run.json"
+TOOL = "pretrain"
+
+
+def corpus_rate(corpus: Path) -> float | None:
+    """The sampling rate a corpus was built at (its ``corpus.json``), or None when it does not say."""
+    try:
+        return float(json.loads((corpus / "corpus.json").read_text())["config"]["rate_hz"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def prepare_output(output: Path, resume: bool, overwrite: bool) -> str | None:
+    """Check ``output`` may hold this run; the run id to continue (``resume``), else None.
+
+    A fresh run into a folder holding a run (``run.json`` or checkpoints) is refused unless ``overwrite``,
+    which clears that run's checkpoints and metrics."""
+    check_output(output, TOOL, overwrite)
+    run_file = output / RUN_FILE
+    holds_run = run_file.exists() or any((output / "checkpoints").glob("step-*"))
+    if resume:
+        if not holds_run:
+            return None
+        try:
+            return str(json.loads(run_file.read_text())["run_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise InputError(run_file, "missing or unreadable: this folder's checkpoints are not of a run this "
+                                       "tool can continue") from None
+    if holds_run and not overwrite:
+        raise InputError(output, "holds a training run; pass --resume to continue it or --overwrite to start over")
+    return None
 
 
 def resolve_mixed_precision(setting: str) -> str:
@@ -116,6 +174,7 @@ class Training:
     state: TrainerState
     settings: TrainConfig
     total_steps: int
+    global_batch: int = 0  # windows in the last step's loss, gathered over the processes
 
 
 def make_accelerator(settings: TrainConfig, output: Path | None = None, cpu: bool | None = None):
@@ -168,6 +227,7 @@ def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list
         if run.settings.view_contrast_weight > 0:
             loss = loss + run.settings.view_contrast_weight * augmented_view_loss(
                 model, pooled, run.augmenter(imu, mask), run.settings.view_contrast_temperature, accelerator)
+        run.global_batch = all_imu.shape[0]
         accelerator.backward(loss)
         if accelerator.sync_gradients and run.settings.clip_grad:
             accelerator.clip_grad_norm_(run.model.parameters(), run.settings.clip_grad)
@@ -195,19 +255,22 @@ def log_metrics(run: Training, output: Path, loss: float, samples: int, seconds:
     tracker."""
     metrics = {"step": run.state.step, "epoch": run.state.epoch, "loss": loss, "lr": run.scheduler.get_last_lr()[0],
                "temperature": 1.0 / run.unwrapped.clamped_logit_scale().item(),
-               "samples_per_s": samples / max(seconds, 1e-9), **(extra or {})}
+               "samples_per_s": samples / max(seconds, 1e-9), "global_batch": run.global_batch,
+               **(extra or {})}
     run.accelerator.log({k: v for k, v in metrics.items() if k != "step"}, step=run.state.step)
     if run.accelerator.is_main_process:
         with (output / "metrics.jsonl").open("a") as handle:
             handle.write(json.dumps(metrics) + "\n")
 
 
-def resume_from_checkpoint(run: Training, output: Path) -> None:
-    """Load the newest ``checkpoints/step-N`` and drop metrics logged after it (nothing when there is none)."""
-    checkpoint = latest_checkpoint(output)
-    if checkpoint is None:
-        return
-    run.accelerator.load_state(str(checkpoint))
+def resume_from_checkpoint(run: Training, output: Path, record: RunRecord, allow_changes: bool = False) -> None:
+    """Load the newest checkpoint of ``record``'s run after checking it (files, corpus, batch, world size,
+    rate, config); drop metrics logged after it (all of them when there is none)."""
+    checkpoint = latest_checkpoint(output, record.run_id)
+    if checkpoint is not None:
+        saved = check_files(checkpoint, record.world_size)
+        check_resume(checkpoint, saved["run"], record, allow_changes)
+        load_training_state(checkpoint, run, saved)
     metrics_file = output / "metrics.jsonl"
     if run.accelerator.is_main_process and metrics_file.exists():
         kept = [line for line in metrics_file.read_text().splitlines() if json.loads(line)["step"] <= run.state.step]
@@ -215,19 +278,46 @@ def resume_from_checkpoint(run: Training, output: Path) -> None:
 
 
 def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume: bool = False,
-          progress: bool = True, evaluate: Callable[[MotionTextModel], dict] | None = None,
+          progress: bool = True, stop_at: int | None = None, overwrite: bool = False,
+          allow_changes: bool = False, evaluate: Callable[[MotionTextModel], dict] | None = None,
           evaluate_every: int = 50) -> dict:
     """Pretrain per ``config`` on ``corpus``; write the model folder, metrics and checkpoints to ``output``.
 
-    ``evaluate``, when given, is called with the model (in eval mode, without gradients) at step 0, at every
-    logged step that is a multiple of ``evaluate_every`` and at the end; the figures it returns join that
-    step's line of ``metrics.jsonl`` (e.g. zero-shot accuracy against training step, measured by the caller)."""
+    ``stop_at`` stops this invocation after that many steps in all (the schedule stays the config's);
+    ``overwrite`` lets a fresh run replace a run in ``output``; ``allow_changes`` resumes despite a changed
+    corpus or train/augment settings. ``evaluate``, when given, is called with the model (in eval mode,
+    without gradients) at step 0, at every logged step that is a multiple of ``evaluate_every`` and at the
+    end; the figures it returns join that step's line of ``metrics.jsonl`` (e.g. zero-shot accuracy against
+    training step, measured by the caller)."""
+    from contextlib import ExitStack
+
     from accelerate.utils import set_seed
+
+    output, corpus = Path(output), Path(corpus)
+    if stop_at is not None and stop_at < 1:
+        raise InputError(None, f"--max-steps must be at least 1, got {stop_at}")
+    run_id = prepare_output(output, resume, overwrite)
+    rate = corpus_rate(corpus)
+    if rate is not None and rate != config.data.rate_hz:
+        raise InputError(corpus, f"is sampled at {rate:g} Hz but the config trains at data.rate_hz="
+                                 f"{config.data.rate_hz:g} Hz; rebuild it with python -m simulate --rate "
+                                 f"{config.data.rate_hz:g} or set data.rate_hz")
+    accelerator = make_accelerator(config.train, output)
+    set_seed(config.train.seed)
+    with ExitStack() as stack:
+        if accelerator.is_main_process:
+            stack.enter_context(output_lock(output, TOOL))
+            remove_stale_temporaries(output)
+        return _train(config, corpus, output, accelerator, run_id, stop_at, overwrite, allow_changes, progress,
+                      evaluate, evaluate_every)
+
+
+def _train(config: PretrainConfig, corpus: Path, output: Path, accelerator, run_id: str | None,
+           stop_at: int | None, overwrite: bool, allow_changes: bool, progress: bool,
+           evaluate: Callable[[MotionTextModel], dict] | None = None, evaluate_every: int = 50) -> dict:
     from tqdm import tqdm
 
-    output, settings, window, channels = Path(output), config.train, config.data.window, config.model.channels
-    accelerator = make_accelerator(settings, output)
-    set_seed(settings.seed)
+    settings, window, channels = config.train, config.data.window, config.model.channels
     rank, world = accelerator.process_index, accelerator.num_processes
 
     def epoch_batches(epoch: int) -> EpochBatches:
@@ -238,14 +328,22 @@ def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume
         raise InputError(corpus, f"{batches.num_rows} described clips are fewer than one global batch "
                                  f"({settings.batch_size * world})")
     run = setup_training(config, accelerator, settings.max_steps or settings.epochs * len(batches))
+    stop = min(stop_at or run.total_steps, run.total_steps)
     state = run.state
-    accelerator.register_for_checkpointing(state, run.augmenter)
-    if resume:
-        resume_from_checkpoint(run, output)
-    elif accelerator.is_main_process and output.exists():
-        (output / "metrics.jsonl").unlink(missing_ok=True)
-    if accelerator.is_main_process:
-        output.mkdir(parents=True, exist_ok=True)
+    record = RunRecord(run_id or "", corpus_fingerprint(corpus), settings.batch_size, world,
+                       config.data.rate_hz, config.to_dict())
+    if run_id is not None:
+        resume_from_checkpoint(run, output, record, allow_changes)
+    else:
+        record = dataclasses.replace(record, run_id=accelerator_broadcast_id(accelerator))
+        if accelerator.is_main_process:
+            if overwrite and output.is_dir():
+                shutil.rmtree(output / "checkpoints", ignore_errors=True)
+                (output / "metrics.jsonl").unlink(missing_ok=True)
+            output.mkdir(parents=True, exist_ok=True)
+            mark_output(output, TOOL)
+            (output / RUN_FILE).write_text(json.dumps({"run_id": record.run_id}) + "\n")
+    accelerator.wait_for_everyone()
     accelerator.init_trackers("pretrain", config={"config": config.name, "total_steps": run.total_steps})
     if run.unwrapped.text_tower.train_mode == "frozen":
         started = time.perf_counter()
@@ -253,12 +351,12 @@ def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume
         accelerator.print(f"descriptions: {counts['from_disk']} from the disk cache, {counts['embedded']} embedded "
                           f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
 
-    bar = tqdm(total=run.total_steps, initial=state.step, desc="pretrain", unit="step",
+    bar = tqdm(total=stop, initial=min(state.step, stop), desc="pretrain", unit="step",
                disable=not (progress and accelerator.is_local_main_process))
     last_loss, window_start, window_samples = float("nan"), time.perf_counter(), 0
 
     def evaluated(step: int) -> dict:
-        if evaluate is None or not accelerator.is_main_process or (step % evaluate_every and step != run.total_steps):
+        if evaluate is None or not accelerator.is_main_process or (step % evaluate_every and step != stop):
             return {}
         run.model.eval()
         with torch.no_grad():
@@ -270,7 +368,7 @@ def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume
         with (output / "metrics.jsonl").open("a") as handle:
             handle.write(json.dumps({"step": 0, **initial}) + "\n")
     run.model.train()
-    while state.step < run.total_steps:
+    while state.step < stop:
         loader = batch_loader(epoch_batches(state.epoch), start=state.batch, num_workers=settings.num_workers)
         for batch in loader:
             loss = train_step(run, batch["imu"], batch["mask"], batch["texts"])
@@ -282,13 +380,13 @@ def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume
             last_loss = loss.item()
             bar.update(1)
             bar.set_postfix(loss=f"{last_loss:.3f}")
-            if state.step % settings.log_every == 0 or state.step == run.total_steps:
+            if state.step % settings.log_every == 0 or state.step == stop:
                 log_metrics(run, output, last_loss, window_samples, time.perf_counter() - window_start,
                             evaluated(state.step))
                 window_start, window_samples = time.perf_counter(), 0
-            if state.step % settings.checkpoint_every == 0 or state.step == run.total_steps:
-                save_checkpoint(accelerator, output, state.step, settings.keep_checkpoints)
-            if state.step >= run.total_steps:
+            if state.step % settings.checkpoint_every == 0 or state.step == stop:
+                save_checkpoint(run, output, record, settings.keep_checkpoints)
+            if state.step >= stop:
                 break
         else:
             state.epoch, state.batch = state.epoch + 1, 0
@@ -301,6 +399,16 @@ def train(config: PretrainConfig, corpus: str | Path, output: str | Path, resume
                                                                     "corpus": str(corpus)}})
     accelerator.end_training()
     return {"steps": state.step, "loss": last_loss}
+
+
+def accelerator_broadcast_id(accelerator) -> str:
+    """A new run id, the same in every process (the main process's)."""
+    from accelerate.utils import broadcast_object_list
+
+    chosen = [uuid.uuid4().hex]
+    if accelerator.num_processes > 1:
+        broadcast_object_list(chosen, from_process=0)
+    return chosen[0]
 
 
 def embed_descriptions(model: MotionTextModel, corpus: str | Path, progress: bool, chunk: int = 256,
@@ -332,17 +440,21 @@ def embed_descriptions(model: MotionTextModel, corpus: str | Path, progress: boo
     return {"from_disk": len(stored), "embedded": len(missing)}
 
 
-def save_checkpoint(accelerator, output: Path, step: int, keep: int) -> None:
-    """Full training state to ``checkpoints/step-N`` (written to a temporary name, then renamed)."""
-    folder = output / "checkpoints" / f"step-{step}"
+def save_checkpoint(run: Training, output: Path, record: RunRecord, keep: int) -> None:
+    """Full training state to ``checkpoints/step-N`` (written to a temporary name, then renamed); keep the
+    newest ``keep`` checkpoints of this run (never touching another run's)."""
+    accelerator = run.accelerator
+    folder = output / "checkpoints" / f"step-{run.state.step}"
     temporary = folder.with_name(f".{folder.name}.tmp")
-    accelerator.save_state(str(temporary))
+    if accelerator.is_main_process and temporary.exists():
+        shutil.rmtree(temporary)
+    accelerator.wait_for_everyone()
+    save_training_state(temporary, run, record)
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         if folder.exists():
             shutil.rmtree(folder)
         temporary.rename(folder)
-        old = sorted((output / "checkpoints").glob("step-*"), key=lambda p: int(p.name.split("-")[1]))[:-keep]
-        for stale in old:
+        for stale in run_checkpoints(output, record.run_id)[:-keep]:
             shutil.rmtree(stale, ignore_errors=True)
     accelerator.wait_for_everyone()

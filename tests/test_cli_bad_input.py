@@ -95,7 +95,16 @@ EXPERIMENTS_ROWS = [
 ]
 
 # The pretraining CLI's rows (issue 13, engineer 13b): ("id", "pretrain", "arguments"), same conventions.
-PRETRAIN_ROWS: list[tuple[str, str, str]] = []
+PRETRAIN_ROWS: list[tuple[str, str, str]] = [
+    ("pretrain-max-steps-0", "pretrain", "--corpus {corpus} --output {tmp}/run --max-steps 0"),
+    ("pretrain-max-steps-negative", "pretrain", "--corpus {corpus} --output {tmp}/run --max-steps -1"),
+    ("pretrain-batch-size-0", "pretrain", "--corpus {corpus} --output {tmp}/run --batch-size 0"),
+    ("pretrain-lr-not-a-number", "pretrain", "--corpus {corpus} --output {tmp}/run --set train.lr=abc"),
+    ("pretrain-output-existing-file", "pretrain", "--corpus {corpus} --output {notes.txt} --max-steps 1"),
+    ("pretrain-output-foreign-folder", "pretrain", "--corpus {corpus} --output {thesis} --max-steps 1"),
+    ("pretrain-output-is-corpus", "pretrain", "--corpus {corpus} --output {corpus} --max-steps 1"),
+    ("pretrain-missing-corpus", "pretrain", "--corpus {tmp}/nothing --output {tmp}/run --max-steps 1"),
+]
 
 ROWS = (SIMULATE_ROWS + PARAPHRASE_ROWS + SKELETONS_ROWS + ZERO_SHOT_ROWS + FINETUNE_ROWS + IMPORT_ROWS
         + EXPERIMENTS_ROWS + PRETRAIN_ROWS)

@@ -145,7 +145,10 @@ def test_torchrun_two_processes(corpus, tmp_path):
                       "--set", "train.batch_size=4", launcher=launcher)
     assert result.returncode == 0, result.stderr
     assert (output / "model.safetensors").exists()
-    assert len((output / "metrics.jsonl").read_text().splitlines()) == 2
+    metrics = [json.loads(line) for line in (output / "metrics.jsonl").read_text().splitlines()]
+    assert len(metrics) == 2
+    # The loss saw both processes' windows: only gathered features give 2 x 4 rows of logits.
+    assert [m["global_batch"] for m in metrics] == [8, 8]
 
 
 def test_bad_corpus_exits_2(tmp_path):

@@ -32,7 +32,7 @@ from benchmarks.markdown import markdown_table
 from experiments.seeds import spread
 from skeletons.arguments import add_model_argument, seeds
 from skeletons.atomic import write_text_atomic
-from skeletons.errors import exit_on_bad_input
+from skeletons.errors import InputError, exit_on_bad_input
 
 #: The right wrist, where the BasicMotions watch sits (``benchmarks.registry``).
 WRIST = 21
@@ -188,7 +188,9 @@ def run(args: argparse.Namespace) -> dict:
     from zero_shot.report import plot_confusion
 
     timings: dict[str, float] = {}
-    args.output.mkdir(parents=True, exist_ok=True)
+    if Path(args.corpora).exists() and not Path(args.corpora).is_dir():
+        raise InputError(args.corpora, "--corpora must be a folder (one corpus per seed is built in it)")
+    args.output.mkdir(parents=True, exist_ok=True)  # after the checks: refused input leaves no folder
     args.model = Path(args.model)
     args.seeds = list(range(args.seeds)) if isinstance(args.seeds, int) else args.seeds
     setting = Setting(config=args.config, clips=args.clips)

@@ -91,7 +91,7 @@ IMPORT_ROWS = [
 ]
 
 EXPERIMENTS_ROWS = [
-    ("demo-corpus-is-a-file", "experiments.demo", "--corpus {notes.txt} --clips 2 --output {tmp}/d"),
+    ("demo-corpora-is-a-file", "experiments.demo", "--corpora {notes.txt} --clips 2 --output {tmp}/d"),
 ]
 
 # The pretraining CLI's rows (issue 13, engineer 13b): ("id", "pretrain", "arguments"), same conventions.

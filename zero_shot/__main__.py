@@ -31,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.custom import add_custom_data_arguments, custom_split
+from benchmarks.custom import MAX_RATE_HZ, MIN_RATE_HZ, add_custom_data_arguments, custom_split
 from benchmarks.loader import SPLITS
 from skeletons.arguments import add_model_argument, comma_list, flatten, require
 from skeletons.atomic import write_text_atomic
@@ -76,6 +76,8 @@ def _say_window(args: argparse.Namespace) -> None:
     """Tell on stderr when custom series are longer than the one 10 s window the benchmark protocol scores."""
     import numpy as np
 
+    if not MIN_RATE_HZ <= args.input_rate <= MAX_RATE_HZ:
+        return  # the custom data's checks refuse the rate in one line
     try:
         steps = np.load(args.custom_x, mmap_mode="r", allow_pickle=False).shape[1]
     except (OSError, ValueError, IndexError):

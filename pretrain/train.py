@@ -198,7 +198,7 @@ def setup_training(config: PretrainConfig, accelerator, total_steps: int, compil
     settings = config.train
     model = MotionTextModel.from_config(config.model.model_arguments(settings.init_temperature))
     if accelerator.is_main_process:
-        print(parameter_summary(model), file=sys.stderr)
+        print(parameter_summary(model))  # stdout: stderr is for problems
     if compile_encoder:
         model.imu_encoder = torch.compile(model.imu_encoder)
     optimizer = torch.optim.AdamW(parameter_groups(model, settings.weight_decay), lr=settings.lr)
@@ -349,7 +349,7 @@ def _train(config: PretrainConfig, corpus: Path, output: Path, accelerator, run_
         started = time.perf_counter()
         counts = embed_descriptions(run.unwrapped, corpus, progress and accelerator.is_local_main_process)
         accelerator.print(f"descriptions: {counts['from_disk']} from the disk cache, {counts['embedded']} embedded "
-                          f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+                          f"({time.perf_counter() - started:.1f} s)")
 
     bar = tqdm(total=stop, initial=min(state.step, stop), desc="pretrain", unit="step",
                disable=not (progress and accelerator.is_local_main_process))

@@ -90,8 +90,13 @@ def quantize_int8(source: str | os.PathLike, output: str | os.PathLike,
                   calibration: np.ndarray | None = None) -> Path:
     """Int8 copy of the fp32 file ``source`` at ``output``: dynamic when ``calibration`` is None, else static
     with activation ranges calibrated on ``calibration`` (N, window, joints, channels) float32 windows."""
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic, \
-        quantize_static
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_dynamic,
+        quantize_static,
+    )
 
     metadata = read_metadata(source)
     output = Path(output)

@@ -25,7 +25,6 @@ import hashlib
 import json
 import math
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Callable

@@ -142,7 +142,7 @@ def test_pretrain_cpu_small_llm_folder_loads_everywhere(tmp_path):
                 "--max-steps", 2, "--set", "train.batch_size=8", "--set", "train.warmup_steps=1",
                 "--set", "model.imu_encoder.core_layers=1")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "motion encoder (llm)" in done.stderr and "trainable" in done.stderr
+    assert "motion encoder (llm)" in done.stdout and "trainable" in done.stdout  # counts go to stdout
     config = json.loads((output / "config.json").read_text())
     assert config["encoder"] == "llm" and config["imu_encoder"]["core_config"]["num_hidden_layers"] == 1
     model = load_model(output)

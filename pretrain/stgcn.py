@@ -34,6 +34,10 @@ REFERENCE_STRIDES: tuple[int, ...] = (1, 1, 1, 1, 2, 1, 1, 2, 1, 1)
 #: contiguous (NCHW) tensors: oneDNN's channels-last backward pass is faster for narrow layers and up to
 #: 1.5x slower for 512 channels (measured with torch 2.14 on CPU).
 CHANNELS_LAST_BELOW = 256
+#: ... and only when every convolution of the block is at least this wide: oneDNN's channels-last backward
+#: pass of a strided convolution with a handful of channels crashed the process (SIGSEGV, torch 2.14 on an
+#: AVX512 Xeon; e.g. an 8 -> 8 stride-2 block), and narrow layers gain nothing from the layout.
+CHANNELS_LAST_MIN = 16
 
 
 class GraphConvolution(nn.Module):
@@ -83,6 +87,8 @@ class STGCNBlock(nn.Module):
         if temporal_kernel % 2 != 1:
             raise ValueError(f"temporal_kernel must be odd, got {temporal_kernel}")
         self.out_channels = out_channels
+        narrowest = min(in_channels, out_channels) if residual else out_channels
+        self.channels_last = CHANNELS_LAST_MIN <= narrowest and out_channels < CHANNELS_LAST_BELOW
         self.gcn = GraphConvolution(in_channels, out_channels, partitions)
         self.tcn = nn.Sequential(
             nn.BatchNorm2d(out_channels),
@@ -120,9 +126,9 @@ class STGCNBlock(nn.Module):
         return F.relu(out, inplace=True).permute(0, 2, 3, 1).contiguous()
 
     def _convolution_layout(self, x: torch.Tensor) -> torch.Tensor:
-        """(V, T, N, C) -> (V, C, T, N), channels-last below ``CHANNELS_LAST_BELOW`` channels, else NCHW."""
+        """(V, T, N, C) -> (V, C, T, N): a channels-last view where ``self.channels_last``, else NCHW."""
         x = x.permute(0, 3, 1, 2)
-        return x if self.out_channels < CHANNELS_LAST_BELOW else x.contiguous()
+        return x if self.channels_last else x.contiguous()
 
 
 class STGCN(nn.Module):

@@ -161,3 +161,40 @@ def test_bad_configurations_are_refused():
         STGCN(temporal_kernel=4)
     with pytest.raises(ValueError, match="expected"):
         STGCN(in_channels=3, **SMALL)(torch.randn(1, 10, 22, 6))
+
+
+NARROW_TRAINING = """
+import torch
+from pretrain.stgcn import STGCN
+torch.manual_seed(0)
+for channels, strides, batch in [((8, 8), (1, 2), 16), ((4, 4, 4), (1, 2, 2), 8), ((16, 16), (1, 2), 16)]:
+    network = STGCN(channels=channels, strides=strides, dropout=0.1)
+    optimiser = torch.optim.AdamW(network.parameters(), lr=1e-3)
+    for _ in range(3):
+        loss = network(torch.randn(batch, 200, 22, 6)).square().mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    assert torch.isfinite(loss), channels
+print("trained")
+"""
+
+
+def test_narrow_strided_blocks_train_without_crashing():
+    """Narrow strided blocks once ran oneDNN's channels-last backward pass, which killed the process (SIGSEGV or
+    abort at batch >= 8 of 200-step windows with 4-8 channels; torch 2.14, AVX512 Xeon); a subprocess, so
+    that a crash fails this test instead of the test session."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", NARROW_TRAINING], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "trained" in done.stdout, (done.returncode, done.stderr[-2000:])
+
+
+@pytest.mark.parametrize("in_channels, out_channels, residual, expected", [
+    (6, 64, False, True), (8, 8, True, False), (64, 8, True, False), (16, 32, True, True), (128, 256, True, False)])
+def test_channels_last_only_for_blocks_of_moderate_width(in_channels, out_channels, residual, expected):
+    from pretrain.stgcn import STGCNBlock
+
+    block = STGCNBlock(in_channels, out_channels, 3, 9, 2, dropout=0.0, residual=residual)
+    assert block.channels_last is expected

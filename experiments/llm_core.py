@@ -38,22 +38,26 @@ REPO = Path(__file__).resolve().parents[1]
 
 def pretrain_run(corpus: Path, folder: Path, config: str, overrides: list[str], seed: int, steps: int,
                  batch_size: int) -> dict:
-    """Pretrain in a subprocess; its speed (median samples/s) and peak resident memory (MiB)."""
-    command = [sys.executable, "-m", "pretrain", "--quiet", "--corpus", str(corpus), "--output", str(folder),
+    """Pretrain in a subprocess (resuming an interrupted one); its speed (median samples/s), peak resident memory
+    (MiB) and the parameter line it prints. Its stdout and stderr are kept in the folder (``pretrain.log``)."""
+    command = [sys.executable, "-m", "pretrain", "--quiet", "--resume", "--corpus", str(corpus), "--output", str(folder),
                "--config", config, "--max-steps", str(steps), "--batch-size", str(batch_size),
                "--set", f"train.seed={seed}", "--set", f"train.warmup_steps={max(1, steps // 10)}",
                "--set", f"train.log_every={max(1, steps // 10)}", "--set", f"train.checkpoint_every={steps}"]
     for assignment in overrides:
         command += ["--set", assignment]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    stderr = process.stderr.read()
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "pretrain.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+    printed = log.read_text()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"pretraining {folder} failed: {stderr[-1500:]}")
+        raise RuntimeError(f"pretraining {folder} failed: {printed[-1500:]}")
     lines = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
     speeds = [line["samples_per_s"] for line in lines[1:]] or [lines[0]["samples_per_s"]]
-    parameters = next((line for line in stderr.splitlines() if line.startswith("parameters:")), "")
+    parameters = next((line for line in printed.splitlines() if line.startswith("parameters:")), "")
     return {"samples_per_s": statistics.median(speeds), "peak_rss_mib": usage.ru_maxrss / 1024,
             "wall_s": time.perf_counter() - started, "final_loss": lines[-1]["loss"], "parameters": parameters}
 

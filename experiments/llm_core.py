@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 def pretrain_run(corpus: Path, folder: Path, config: str, overrides: list[str], seed: int, steps: int,
                  batch_size: int) -> dict:
     """Pretrain in a subprocess (resuming an interrupted one); its speed (median samples/s), peak resident memory
-    (MiB) and the parameter line it prints. Its stdout and stderr are kept in the folder (``pretrain.log``)."""
+    (MiB) and the parameter line it prints. Its stdout and stderr are kept beside the folder (``<folder>.log``)."""
     command = [sys.executable, "-m", "pretrain", "--quiet", "--resume", "--corpus", str(corpus), "--output", str(folder),
                "--config", config, "--max-steps", str(steps), "--batch-size", str(batch_size),
                "--set", f"train.seed={seed}", "--set", f"train.warmup_steps={max(1, steps // 10)}",
@@ -47,8 +47,8 @@ def pretrain_run(corpus: Path, folder: Path, config: str, overrides: list[str], 
     for assignment in overrides:
         command += ["--set", assignment]
     started = time.perf_counter()
-    folder.mkdir(parents=True, exist_ok=True)
-    log = folder / "pretrain.log"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    log = folder.with_name(f"{folder.name}.log")
     with log.open("w") as output:
         process = subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT, text=True)
         _, status, usage = os.wait4(process.pid, 0)

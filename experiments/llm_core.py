@@ -40,8 +40,8 @@ def pretrain_run(corpus: Path, folder: Path, config: str, overrides: list[str], 
                  batch_size: int) -> dict:
     """Pretrain in a subprocess (resuming an interrupted one); its speed (median samples/s), peak resident memory
     (MiB) and the parameter line it prints. Its stdout and stderr are kept beside the folder (``<folder>.log``)."""
-    command = [sys.executable, "-m", "pretrain", "--quiet", "--resume", "--corpus", str(corpus), "--output", str(folder),
-               "--config", config, "--max-steps", str(steps), "--batch-size", str(batch_size),
+    command = [sys.executable, "-m", "pretrain", "--quiet", "--resume", "--corpus", str(corpus),
+               "--output", str(folder), "--config", config, "--max-steps", str(steps), "--batch-size", str(batch_size),
                "--set", f"train.seed={seed}", "--set", f"train.warmup_steps={max(1, steps // 10)}",
                "--set", f"train.log_every={max(1, steps // 10)}", "--set", f"train.checkpoint_every={steps}"]
     for assignment in overrides:

@@ -1,5 +1,7 @@
-"""``python -m export --model DIR --classes "a,b,c" --joints right_wrist --output F.onnx [--quantize int8]`` writes
-one self-contained ONNX classifier; ``python -m export stream F.onnx RECORDING.npy|.csv --hop-s 1`` runs one on
+"""``python -m export (--model DIR --classes "a,b,c" | --classifier DIR) --joints right_wrist --output F.onnx
+[--quantize int8|int8-static]`` writes one self-contained ONNX classifier: a pretrained model with zero-shot
+class texts, or a classifier fine-tuned by ``python -m finetune ... --save DIR`` (its saved joints are the
+default); ``python -m export stream F.onnx RECORDING.npy|.csv --hop-s 1`` runs one on
 a recording as if it arrived live, printing one line per scored window.
 
 A class may list synonyms joined by ``|`` (``"walking|walking around,running|jogging"``); they are prompt-
@@ -20,7 +22,9 @@ QUANTIZE = ("none", "int8", "int8-static")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m export", description=__doc__.splitlines()[0])
-    add_model_argument(parser)
+    add_model_argument(parser, required=False,
+                       help="pretrained model folder, scored zero-shot against --classes (or give --classifier)")
+    parser.add_argument("--classifier", help="a classifier folder written by python -m finetune ... --save DIR")
     parser.add_argument("--classes", type=comma_list(), help="class names, comma-separated; synonyms joined by |")
     parser.add_argument("--joints", type=comma_list(), help="the device's joints, canonical names (right_wrist,...)")
     parser.add_argument("--format", choices=["onnx"], default="onnx")
@@ -49,10 +53,11 @@ def run_export(args: argparse.Namespace) -> Path:
 
     from pretrain.model import load_model
 
-    from .graph import build_classifier, device_for, joint_indices
+    from .graph import build_classifier, classifier_from_folder, device_for, joint_indices
     from .onnx_export import export_onnx, quantize_int8, refuse_foreign_output
 
-    joint_indices(args.joints)
+    if args.joints is not None:
+        joint_indices(args.joints)
     refuse_foreign_output(args.output)
     calibration = None
     if args.quantize == "int8-static":
@@ -60,22 +65,26 @@ def run_export(args: argparse.Namespace) -> Path:
             calibration = np.load(args.calibration, allow_pickle=False).astype(np.float32)
         except (OSError, ValueError) as error:
             raise InputError(args.calibration, f"not a readable .npy of windows ({error})") from None
-    model = load_model(args.model)
-    descriptions = [[s.strip() for s in name.split("|") if s.strip()] for name in args.classes]
-    if any(not synonyms for synonyms in descriptions):
-        raise InputError(None, f"--classes has an empty class name: {','.join(args.classes)!r}")
-    classifier = build_classifier(model, descriptions, args.joints)
-    device = device_for(model, args.joints, gravity=args.gravity)
+    if args.classifier is not None:
+        saved = classifier_from_folder(args.classifier, args.joints)
+        classifier, device, labels, source = saved.classifier, saved.device, saved.labels, str(args.classifier)
+    else:
+        model = load_model(args.model)
+        descriptions = [[s.strip() for s in name.split("|") if s.strip()] for name in args.classes]
+        if any(not synonyms for synonyms in descriptions):
+            raise InputError(None, f"--classes has an empty class name: {','.join(args.classes)!r}")
+        classifier = build_classifier(model, descriptions, args.joints)
+        device = device_for(model, args.joints, gravity=args.gravity)
+        labels, source = [synonyms[0] for synonyms in descriptions], str(args.model)
     if calibration is not None and calibration.shape[1:] != (device.window, len(device.joints), device.channels):
         raise InputError(args.calibration, f"windows shaped {calibration.shape[1:]}, the model reads "
                                            f"{(device.window, len(device.joints), device.channels)}")
-    labels = [synonyms[0] for synonyms in descriptions]
     output = Path(args.output)
     if args.quantize == "none":
-        return export_onnx(classifier, device, labels, output, source=str(args.model), exporter=args.exporter)
+        return export_onnx(classifier, device, labels, output, source=source, exporter=args.exporter)
     fp32 = output.with_name(f".{output.name}.fp32.onnx")
     try:
-        export_onnx(classifier, device, labels, fp32, source=str(args.model), exporter=args.exporter)
+        export_onnx(classifier, device, labels, fp32, source=source, exporter=args.exporter)
         return quantize_int8(fp32, output, calibration)
     finally:
         fp32.unlink(missing_ok=True)
@@ -108,7 +117,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     parser = build_parser()
     args = parser.parse_args(argv)
-    require(parser, args, model="--model", classes="--classes", joints="--joints", output="--output")
+    if args.classifier is not None:
+        if args.model is not None or args.classes is not None:
+            parser.error("give either --classifier DIR or --model DIR with --classes, not both")
+        require(parser, args, output="--output")
+    else:
+        require(parser, args, model="--model", classes="--classes", joints="--joints", output="--output")
     if args.quantize == "int8-static" and not args.calibration:
         parser.error("--quantize int8-static needs --calibration")
     with exit_on_bad_input():

@@ -1,13 +1,19 @@
-"""The classifier that gets exported: device window -> 22-joint layout (+ mask) -> motion encoder -> class scores.
+"""The classifier that gets exported: device window -> 22-joint layout (+ mask) -> classifier -> class scores.
 
-:class:`EdgeClassifier` wraps a :class:`pretrain.model.MotionTextModel`'s motion encoder and a fixed (K, D)
-class-embedding matrix (unit rows, already multiplied by the model's logit scale), so one forward pass maps a
-``(B, window, joints, channels)`` window of the device's own joints, in m/s^2 and rad/s, to ``(B, K)`` scores
-equal to ``logit_scale * cos(motion, class)`` -- the zero-shot scores of :mod:`zero_shot` up to that constant.
+:class:`EdgeClassifier` wraps a :class:`zero_shot.heads.MotionClassifier` (motion encoder, projection, class
+head) so that one forward pass maps a ``(B, window, joints, channels)`` window of the device's own joints, in
+m/s^2 and rad/s, to ``(B, K)`` class scores. The classifier comes from one of two places:
+
+- a pretrained model folder and class names (:func:`zero_shot_classifier`): the head is a
+  :class:`zero_shot.heads.CosineTextHead` whose rows are the prompt-ensembled class-text embeddings and whose
+  scale is the model's logit scale, so the scores are the zero-shot scores of :mod:`zero_shot`; the text
+  tower is not part of the export;
+- a classifier folder written by ``python -m finetune ... --save DIR`` (:func:`classifier_from_folder`): the
+  fine-tuned encoder and head as trained, with the device and label names saved beside them.
+
 The device's joints are scattered into the canonical 22-joint layout inside the graph and the mask (1 on the
 device's joints and read channels, 0 elsewhere) is a constant of the graph, so the exported file needs nothing
-but the window. Class embeddings come from zero-shot label texts through :func:`zero_shot.class_text_embeddings`
-(prompt ensembling), so the text tower is not part of the export.
+but the window.
 """
 from __future__ import annotations
 
@@ -15,14 +21,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from benchmarks.prepare import TARGET_RATE_HZ, WINDOW
 from pretrain.model import MotionTextModel
 from skeletons import NUM_JOINTS
-from skeletons.body import JOINT_INDEX
+from skeletons.body import JOINT_INDEX, JOINT_NAMES
 from skeletons.errors import InputError
+from zero_shot.device import Device
+from zero_shot.heads import CosineTextHead, MotionClassifier, load_classifier_folder
 from zero_shot.prompts import class_text_embeddings
 
 
@@ -54,15 +61,14 @@ def joint_indices(joints: Sequence[str]) -> list[int]:
 
 
 class EdgeClassifier(nn.Module):
-    """``forward(window (B, T, J, C)) -> (B, K)`` scaled cosine scores; see the module docstring."""
+    """``forward(window (B, T, J, C)) -> (B, K)`` scores of ``classifier``; see the module docstring."""
 
-    def __init__(self, model: MotionTextModel, class_matrix: torch.Tensor, joints: Sequence[str]):
+    def __init__(self, classifier: MotionClassifier, joints: Sequence[str]):
         super().__init__()
-        self.encoder, self.projection = model.imu_encoder, model.imu_projection
-        self.channels = model.channels
+        self.classifier = classifier
+        self.channels = classifier.channels
         indices = joint_indices(joints)
         self.register_buffer("joint_index", torch.tensor(indices, dtype=torch.long), persistent=False)
-        self.register_buffer("class_matrix", class_matrix.detach().float().clone(), persistent=False)
         mask = torch.zeros(NUM_JOINTS, self.channels)
         mask[indices] = 1.0
         self.register_buffer("joint_mask", mask, persistent=False)
@@ -71,13 +77,20 @@ class EdgeClassifier(nn.Module):
         batch, steps = window.shape[0], window.shape[1]
         imu = window.new_zeros(batch, steps, NUM_JOINTS, self.channels)
         imu = imu.index_copy(2, self.joint_index, window[..., : self.channels])
-        mask = self.joint_mask.expand(batch, steps, NUM_JOINTS, self.channels)
-        features = F.normalize(self.projection(self.encoder(imu, mask)), dim=-1)
-        return features @ self.class_matrix.T
+        return self.classifier(imu, self.joint_mask.expand(batch, steps, NUM_JOINTS, self.channels))
+
+
+def zero_shot_classifier(model: MotionTextModel, descriptions: Sequence[Sequence[str]]) -> MotionClassifier:
+    """``model``'s encoder and projection with a cosine head on the zero-shot class-text embeddings of
+    ``descriptions`` (prompt-ensembled unit rows), scaled by the model's logit scale."""
+    with torch.no_grad():
+        head = CosineTextHead(class_text_embeddings(model, descriptions), float(model.clamped_logit_scale()))
+    return MotionClassifier(model.imu_encoder, model.imu_projection, head, model.channels)
 
 
 def class_matrix(model: MotionTextModel, descriptions: Sequence[Sequence[str]]) -> torch.Tensor:
-    """(K, D) zero-shot class embeddings (prompt-ensembled unit rows) times the model's logit scale."""
+    """(K, D) zero-shot class embeddings (prompt-ensembled unit rows) times the model's logit scale: the
+    matrix the zero-shot scores are taken against (:func:`zero_shot.evaluate.zero_shot_scores`)."""
     with torch.no_grad():
         return class_text_embeddings(model, descriptions) * model.clamped_logit_scale().float()
 
@@ -93,4 +106,32 @@ def device_for(model: MotionTextModel, joints: Sequence[str], gravity: str = "in
 def build_classifier(model: MotionTextModel, descriptions: Sequence[Sequence[str]], joints: Sequence[str]
                      ) -> EdgeClassifier:
     """An eval-mode :class:`EdgeClassifier` of ``model`` for classes described by ``descriptions``."""
-    return EdgeClassifier(model, class_matrix(model, descriptions), joints).eval()
+    return EdgeClassifier(zero_shot_classifier(model, descriptions), joints).eval()
+
+
+@dataclass(frozen=True)
+class FolderClassifier:
+    """A classifier folder made ready for export: the graph, the device it reads and its label names."""
+
+    classifier: EdgeClassifier
+    device: DeviceDescription
+    labels: list[str]
+
+
+def classifier_from_folder(folder: str, joints: Sequence[str] | None = None) -> FolderClassifier:
+    """The fine-tuned classifier saved in ``folder``, reading ``joints`` (default: the saved device's joints).
+
+    The graph reads windows at the evaluation protocol's rate and length (20 Hz, 200 samples), the layout
+    every classifier is trained on; the saved device says where the sensor sits and whether its accelerometer
+    includes gravity."""
+    network, config = load_classifier_folder(folder)
+    saved = Device.from_json(config["device"]) if config.get("device") else None
+    if joints is None:
+        if saved is None:
+            raise InputError(folder, "the classifier saved no device; give --joints")
+        joints = [JOINT_NAMES[j] if isinstance(j, int) else j for j in saved.joints]
+    removed = config.get("remove_gravity") or (saved is not None and saved.gravity == "removed")
+    gravity = "removed" if removed else "included"
+    device = DeviceDescription(joints=tuple(joints), channels=network.channels, gravity=gravity)
+    labels = [synonyms[0] if isinstance(synonyms, list) else str(synonyms) for synonyms in config["classes"]]
+    return FolderClassifier(EdgeClassifier(network, joints).eval(), device, labels)

@@ -232,3 +232,70 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, case):
     else:
         assert not output.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+@pytest.fixture(scope="module")
+def fine_tuned_folder(tmp_path_factory):
+    """A classifier folder as ``python -m finetune ... --save DIR`` writes it: walking vs running on the wrist,
+    trained for a few steps on BasicMotions' training series."""
+    from finetune import MotionModel, TrainSettings
+
+    folder = tmp_path_factory.mktemp("finetuned")
+    train = load_split(BASIC_MOTIONS, ".", "train")
+    keep = np.isin(train.y, [1, 2])
+    torch.manual_seed(0)
+    model = MotionModel.from_pretrained(save_tiny_model(folder / "model", (16, 16), (1, 2)))
+    classifier = model.classifier(["walking", "running"], head="linear", mode="full",
+                                  settings=TrainSettings(epochs=1, min_steps=4))
+    classifier.fit(train.x[keep], np.where(train.y[keep] == 1, "walking", "running"), rate_hz=10,
+                   joints=["right_wrist"], gravity="removed")
+    classifier.save_pretrained(folder / "clf")
+    return folder / "clf", classifier
+
+
+def test_fine_tuned_classifier_folder_exports_with_parity(fine_tuned_folder, basic_motions, tmp_path):
+    """``--classifier DIR``: the fine-tuned encoder and head as trained (not the zero-shot text head), the saved
+    device's joints and gravity and the class names in the metadata, scores equal to the PyTorch network's."""
+    folder, classifier = fine_tuned_folder
+    output = tmp_path / "finetuned.onnx"
+    main(["--classifier", str(folder), "--output", str(output)])
+    meta = read_metadata(output)
+    assert meta["labels"] == ["walking", "running"] and meta["source"] == str(folder)
+    assert meta["device"]["joints"] == ["right_wrist"] and meta["device"]["gravity"] == "removed"
+    imu, mask, _ = basic_motions
+    with torch.no_grad():
+        reference = classifier.network.eval()(torch.from_numpy(imu), torch.from_numpy(mask)).numpy()
+    scores = _session(output).run(None, {"window": imu[:, :, [WRIST]]})[0]
+    print(f"fine-tuned classifier: max |onnx - pytorch| = {np.abs(scores - reference).max():.2e}")
+    np.testing.assert_allclose(scores, reference, atol=1e-4, rtol=1e-4)
+    assert (scores.argmax(1) == reference.argmax(1)).all()
+
+
+def test_static_int8_quantises_the_convolutions_only(exported, basic_motions, tmp_path):
+    """Static int8 covers Conv only, per channel (quantising every op cost most of the top-1 agreement); the
+    calibration windows are the device's own layout."""
+    import onnx
+
+    _, _, fp32, _ = exported
+    imu, _, targets = basic_motions
+    windows = imu[:, :, [WRIST]]
+    static = quantize_int8(fp32, tmp_path / "static.onnx", calibration=windows[:16])
+    assert read_metadata(static)["precision"] == "int8-static"
+    graph = onnx.load(str(static)).graph
+    dequantised = {name for node in graph.node if node.op_type == "DequantizeLinear" for name in node.output}
+    readers = {node.op_type for node in graph.node if dequantised & set(node.input)}
+    assert "Conv" in readers and not readers & {"MatMul", "Gemm"}, readers  # the convolutions run in int8,
+    # the graph convolution's matmuls and the head in float
+    full = _session(fp32).run(None, {"window": windows})[0]
+    scores = _session(static).run(None, {"window": windows})[0]
+    agreement = float((full.argmax(1) == scores.argmax(1)).mean())
+    print(f"int8 static: top-1 agreement with fp32 {agreement:.1%}, accuracy {(scores.argmax(1) == targets).mean():.1%}")
+    assert np.corrcoef(full.ravel(), scores.ravel())[0, 1] > 0.9
+
+
+@pytest.mark.parametrize("arguments", [["--classifier", "C", "--model", "M"], ["--classifier", "C", "--classes", "a,b"]])
+def test_cli_classifier_excludes_model_and_classes(tmp_path, arguments):
+    result = subprocess.run([sys.executable, "-m", "export", *arguments, "--joints", "right_wrist", "--output",
+                             str(tmp_path / "o.onnx")], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 2 and "either --classifier" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "o.onnx").exists()

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pretrain.stgcn import STGCN
+from pretrain.model import build_imu_encoder
 from skeletons.atomic import atomic_path
 from skeletons.errors import InputError
 
@@ -40,9 +40,10 @@ class CosineTextHead(nn.Module):
 class MotionClassifier(nn.Module):
     """IMU windows (B, T, 22, 6) and their mask -> class logits (B, K).
 
-    ``encoder`` is an ST-GCN (:class:`pretrain.stgcn.STGCN`) reading the first ``channels`` channels,
-    ``projection`` maps its features to where the head reads them (the pretrained embedding projection for
-    the text head, the identity for the linear head). :meth:`backbone` is what ``probe`` freezes.
+    ``encoder`` is a motion encoder (:func:`pretrain.model.build_imu_encoder`: ST-GCN or LLM core) reading the
+    first ``channels`` channels, ``projection`` maps its features to where the head reads them (the pretrained
+    embedding projection for the text head, the identity for the linear head).
+    :meth:`backbone` is what ``probe`` freezes.
     """
 
     def __init__(self, encoder: nn.Module, projection: nn.Module, head: nn.Module, channels: int):
@@ -97,7 +98,7 @@ def load_classifier_folder(folder: str | Path) -> tuple[MotionClassifier, dict[s
     if config.get("format") != CLASSIFIER_FORMAT:
         raise InputError(config_path, f"unknown format {config.get('format')!r}; expected {CLASSIFIER_FORMAT}")
     model = config["model"]
-    encoder = STGCN(in_channels=model["channels"], **model["imu_encoder"])
+    encoder = build_imu_encoder(model.get("encoder", "stgcn"), model["channels"], model["imu_encoder"])
     classes = len(config["classes"])
     if config["head"] == "text":
         embed_dim = model.get("embed_dim")

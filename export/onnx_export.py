@@ -132,7 +132,8 @@ def quantize_int8(source: str | os.PathLike, output: str | os.PathLike,
     output = Path(output)
     with atomic_path(output) as temporary:
         if calibration is None:
-            quantize_dynamic(str(source), str(temporary), weight_type=QuantType.QInt8)
+            with _quiet_root_logger():
+                quantize_dynamic(str(source), str(temporary), weight_type=QuantType.QInt8)
             precision = "int8-dynamic"
         else:
             class Windows(CalibrationDataReader):

@@ -33,3 +33,22 @@ def test_bench_train_times_the_training_step_of_pretrain(tmp_path, monkeypatch, 
     figures = train_speed.bench_train(config=str(path), batch=4, steps=2)
     assert len(calls) == 3 and figures["samples_per_s"] > 0  # warm-up + 2 timed steps, all the real step
     assert "samples/s" in capsys.readouterr().out
+
+
+def test_bench_export_reports_every_runtime_against_pytorch(tmp_path, capsys):
+    """The export benchmark of a model folder: every runtime scored on BasicMotions test, fp32 in agreement with
+    PyTorch (the figures are the suite's, the parity is a property)."""
+    from experiments.speed.export_speed import bench_export
+    from tests.conftest import save_tiny_model
+
+    figures = bench_export(model=str(save_tiny_model(tmp_path / "model", (16, 16), (1, 2))), rounds=3)
+    results = figures["results"]
+    assert list(results) == ["pytorch", "onnx-fp32", "onnx-int8-dynamic", "onnx-int8-static"]
+    assert results["pytorch"]["agreement_with_pytorch"] == 1.0 and results["pytorch"]["max_abs_diff"] == 0.0
+    assert results["onnx-fp32"]["agreement_with_pytorch"] == 1.0 and results["onnx-fp32"]["max_abs_diff"] < 1e-3
+    assert results["onnx-int8-dynamic"]["size_mb"] < results["onnx-fp32"]["size_mb"]
+    for r in results.values():
+        assert r["latency_ms_p99"] >= r["latency_ms_median"] > 0 and 0 <= r["accuracy"] <= 1
+        assert r["accuracy"] * 40 == round(r["accuracy"] * 40)  # a count out of the 40 test windows
+    assert figures["calibration"] == "BasicMotions train split"
+    assert "onnx-int8-static" in capsys.readouterr().out

@@ -35,8 +35,9 @@ REFERENCE_STRIDES: tuple[int, ...] = (1, 1, 1, 1, 2, 1, 1, 2, 1, 1)
 #: 1.5x slower for 512 channels (measured with torch 2.14 on CPU).
 CHANNELS_LAST_BELOW = 256
 #: ... and only when every convolution of the block is at least this wide: oneDNN's channels-last backward
-#: pass of a strided convolution with a handful of channels crashed the process (SIGSEGV, torch 2.14 on an
-#: AVX512 Xeon; e.g. an 8 -> 8 stride-2 block), and narrow layers gain nothing from the layout.
+#: pass of a strided convolution with a handful of channels crashed the process (SIGSEGV or abort; torch 2.14
+#: on AVX512 CPUs, a Xeon and an EPYC; e.g. an 8 -> 8 stride-2 block at batch 16), and narrow layers gain
+#: nothing from the layout.
 CHANNELS_LAST_MIN = 16
 
 

@@ -182,7 +182,7 @@ print("trained")
 
 def test_narrow_strided_blocks_train_without_crashing():
     """Narrow strided blocks once ran oneDNN's channels-last backward pass, which killed the process (SIGSEGV or
-    abort at batch >= 8 of 200-step windows with 4-8 channels; torch 2.14, AVX512 Xeon); a subprocess, so
+    abort at batch >= 8 of 200-step windows with 4-8 channels; torch 2.14, AVX512 CPUs); a subprocess, so
     that a crash fails this test instead of the test session."""
     import subprocess
     import sys

@@ -76,11 +76,13 @@ def _summary(per_seed: dict[int, dict[str, dict]], detectors: Sequence[str]) -> 
 
 def evaluate_protocol(model: str | os.PathLike | None, protocol: str, seeds: Sequence[int],
                       detectors: Sequence[str] = DEFAULT_DETECTORS, *,
-                      windows: WindowSettings = WindowSettings(), settings: DetectorSettings = DetectorSettings(),
-                      protocol_settings: ProtocolSettings = ProtocolSettings(), events: EventSettings = EventSettings(),
+                      windows: WindowSettings | None = None, settings: DetectorSettings | None = None,
+                      protocol_settings: ProtocolSettings | None = None, events: EventSettings | None = None,
                       quantile: float = QUANTILE, tolerance_s: float = TOLERANCE_S, torch_device: str = "cpu",
                       progress: bool | None = None) -> dict[str, Any]:
     """The JSON-ready results of ``detectors`` on ``protocol`` over ``seeds`` (see the module doc)."""
+    windows, settings = windows or WindowSettings(), settings or DetectorSettings()
+    protocol_settings, events = protocol_settings or ProtocolSettings(), events or EventSettings()
     network = load_model(model, device=torch_device) if model is not None else None
     started = time.perf_counter()
     per_seed: dict[int, dict[str, dict]] = {}

@@ -163,8 +163,9 @@ def faults(seed: int, settings: ProtocolSettings = ProtocolSettings()) -> Protoc
         recordings.append(series)
         labels.append(label)
         kinds.append(kind)
-    return Protocol("faults", seed, BASIC_MOTIONS_DEVICE, [_splice([train.x[i] for i in rng.permutation(len(train.x))])],
-                    recordings, labels, abnormal_text=("the sensor is broken", "the device is dropped"),
+    normal = _splice([train.x[i] for i in rng.permutation(len(train.x))])
+    return Protocol("faults", seed, BASIC_MOTIONS_DEVICE, [normal], recordings, labels,
+                    abnormal_text=("the sensor is broken", "the device is dropped"),
                     normal_text=tuple(f"the person is {s[0]}" for s in train.labels.values()), kinds=kinds)
 
 

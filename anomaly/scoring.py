@@ -59,14 +59,14 @@ class RecordingScores:
 class AnomalyScorer:
     """Detectors fitted on normal recordings of one device, scoring recordings of it (see the module doc)."""
 
-    def __init__(self, detectors: Sequence[Detector], device: Device, settings: WindowSettings = WindowSettings(),
+    def __init__(self, detectors: Sequence[Detector], device: Device, settings: WindowSettings | None = None,
                  *, network: Any = None, torch_device: str | torch.device = "cpu", quantile: float = QUANTILE,
                  progress: bool | None = None):
         if any(d.feature == "embedding" for d in detectors) and network is None:
             raise InputError(None, "the embedding detectors (knn, mahalanobis, text) need a model (--model DIR)")
         self.detectors = list(detectors)
         self.device = device
-        self.settings = settings
+        self.settings = settings or WindowSettings()
         self.network = None if network is None else network.to(torch_device).eval()
         self.torch_device = torch_device
         self.quantile = quantile

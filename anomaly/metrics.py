@@ -6,9 +6,10 @@ scores (higher = more anomalous).
 * :func:`point_metrics`: ``auroc`` (area under the ROC curve), ``auprc`` (average precision, scikit-learn's
   step-wise area under the precision-recall curve), ``best_f1`` (the highest F1 over every threshold) with
   its ``best_threshold``, ``positives`` and ``n``. With one class only, the three areas are None (undefined).
-* :func:`event_metrics`: a true event counts as found when some predicted event overlaps it widened by
-  ``tolerance_s`` on each side; a predicted event counts as correct when it overlaps some true event widened
-  likewise. ``recall`` = found / true events, ``precision`` = correct / predicted events (None when there
+* :func:`event_metrics`: a true event counts as found when some predicted event overlaps it or lies within
+  ``tolerance_s`` of it (the time between their nearest samples: events [10, 20) and [22, 25) at 1 Hz, whose
+  nearest samples are 19 and 22, are 3 s apart); a predicted event counts as correct when it is so near some
+  true event. ``recall`` = found / true events, ``precision`` = correct / predicted events (None when there
   are none to divide by), ``f1`` their harmonic mean (0 when either is 0, None when either is None).
 """
 from __future__ import annotations
@@ -49,8 +50,14 @@ def point_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float | i
     return result
 
 
-def _overlaps(event: Event, others: Sequence[Event], tolerance: float) -> bool:
-    return any(event.start < other.stop + tolerance and other.start - tolerance < event.stop for other in others)
+def _near(event: Event, others: Sequence[Event], tolerance: float) -> bool:
+    """Whether ``event`` overlaps one of ``others`` or lies within ``tolerance`` samples of it: the distance
+    between their nearest samples (``gap + 1``, with ``gap`` the samples strictly between them)."""
+    for other in others:
+        gap = max(other.start - event.stop, event.start - other.stop)
+        if gap < 0 or gap + 1 <= tolerance:
+            return True
+    return False
 
 
 def event_metrics(true: Sequence[Event], predicted: Sequence[Event], tolerance_s: float = 0.0
@@ -60,8 +67,8 @@ def event_metrics(true: Sequence[Event], predicted: Sequence[Event], tolerance_s
     if len(rates) > 1:
         raise ValueError(f"events at different rates: {sorted(rates)}")
     tolerance = tolerance_s * (rates.pop() if rates else 1.0)
-    found = sum(_overlaps(event, predicted, tolerance) for event in true)
-    correct = sum(_overlaps(event, true, tolerance) for event in predicted)
+    found = sum(_near(event, predicted, tolerance) for event in true)
+    correct = sum(_near(event, true, tolerance) for event in predicted)
     recall = found / len(true) if true else None
     precision = correct / len(predicted) if predicted else None
     f1 = (None if recall is None or precision is None else

@@ -8,9 +8,10 @@
         --output anomaly.json --report anomaly.md
 
 ``score`` reads each recording as ``python -m zero_shot predict`` does (a ``.npy`` (T, 6 per joint) with
-``--input-rate``, or a phone/watch CSV whose rate comes from its time column; later CSVs are resampled to the
-first one's rate), fits the detectors on the ``--normal`` recordings (the text detector needs none) and
-scores every window (:mod:`anomaly.scoring`; ``--window`` s every ``--hop`` s). Written into ``--output`` (a
+``--input-rate`` in ``--acc-unit`` / ``--gyro-unit``, or a phone/watch CSV whose rate and units come from the
+file; later CSVs are resampled to the first recording's rate; all are converted to m/s^2 and rad/s), fits
+the detectors on the ``--normal`` recordings (the text detector needs none) and scores every window
+(:mod:`anomaly.scoring`; ``--window`` s every ``--hop`` s). Written into ``--output`` (a
 folder, written whole or not at all; refused when it holds anything this command did not write, unless
 ``--overwrite``), per recording ``<name>``: ``<name>-scores.csv`` (one row per window: window, start_s,
 end_s, start_sample, end_sample, one column per detector), ``<name>-scores.npy`` ((W, detectors) float64,
@@ -42,7 +43,7 @@ import torch
 
 from benchmarks.custom import ACC_UNITS, GYRO_UNITS
 from benchmarks.loader import load_npy
-from skeletons.arguments import add_model_argument, comma_list, seeds
+from skeletons.arguments import add_hidden_alias, add_model_argument, comma_list, seeds
 from skeletons.atomic import atomic_path
 from skeletons.errors import InputError, exit_on_bad_input
 from skeletons.outputs import claim_output, mark_output
@@ -91,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--input-rate", type=float, help="sample rate of .npy recordings (CSVs: from their time)")
     score.add_argument("--acc-unit", choices=list(ACC_UNITS), help="default: m/s2 (a CSV: from its header or guessed)")
     score.add_argument("--gyro-unit", choices=list(GYRO_UNITS), help="default: rad/s (a CSV: header or guessed)")
-    score.add_argument("--gravity", choices=("included", "removed"), default="included",
+    score.add_argument("--input-gravity", choices=("included", "removed"), default="included",
                        help="whether the accelerometer includes gravity (default included)")
+    add_hidden_alias(score, "--gravity", "input_gravity", choices=("included", "removed"))
     score.add_argument("--remove-gravity", action="store_true", help="subtract gravity before encoding")
     score.add_argument("--abnormal", help=f'descriptions of the abnormal state, "|" between them (default '
                                           f'"{"|".join(ABNORMAL)}")')
@@ -119,21 +121,29 @@ def _detector_names(args, has_model: bool) -> list[str]:
     return [n for n in DEFAULT_DETECTORS if has_model or DETECTORS[n].feature != "embedding"]
 
 
-def read_series(path: str, args, rate_hz: float | None) -> tuple[np.ndarray, dict[str, Any]]:
-    """One recording (T, C) and what is known of its device: ``rate_hz``, units, gyro (from a CSV)."""
+def read_series(path: str, args, rate_hz: float | None) -> tuple[np.ndarray, float, bool]:
+    """One recording (T, C) converted to m/s^2 and rad/s, its rate, and whether it has a gyroscope. A ``.npy``
+    is in ``--acc-unit`` / ``--gyro-unit`` at ``--input-rate``; a CSV's units and rate are its own (a CSV read
+    after another recording is resampled to ``rate_hz``, the first one's rate)."""
     if path.lower().endswith(".npy"):
         if not args.input_rate:
             raise InputError(path, "a .npy recording needs --input-rate")
         x = np.asarray(load_npy(path, "recording (time, 6 x joints)"), dtype=np.float64)
         if x.ndim != 2:
             raise InputError(path, f"a recording is (time, channels), got shape {x.shape}")
-        return x, {"rate_hz": args.input_rate}
-    recording = read_recording(path, acc_unit=args.acc_unit, gyro_unit=args.gyro_unit,
-                               rate_hz=rate_hz or args.input_rate, gravity=args.gravity)
-    for note in recording.notes:
-        print(f"{path}: {note}", file=sys.stderr)
-    return recording.series, {"rate_hz": recording.rate_hz, "acc_unit": recording.acc_unit,
-                              "gyro_unit": recording.gyro_unit, "gyro": recording.gyro}
+        rate, acc_unit, gyro_unit = args.input_rate, args.acc_unit or "m/s2", args.gyro_unit or "rad/s"
+        gyro = x.shape[1] == 6 * len(args.joints)
+    else:
+        recording = read_recording(path, acc_unit=args.acc_unit, gyro_unit=args.gyro_unit,
+                                   rate_hz=rate_hz or args.input_rate, gravity=args.input_gravity)
+        for note in recording.notes:
+            print(f"{path}: {note}", file=sys.stderr)
+        x, rate, acc_unit, gyro_unit, gyro = (recording.series, recording.rate_hz, recording.acc_unit,
+                                              recording.gyro_unit, recording.gyro)
+    width = 6 if gyro else 3
+    if x.shape[1] % width == 0:  # otherwise the channel check names the problem
+        x = x * np.tile([ACC_UNITS[acc_unit]] * 3 + [GYRO_UNITS[gyro_unit]] * (width - 3), x.shape[1] // width)
+    return x, rate, gyro
 
 
 def read_labels(path: str, samples: int, windows: int, recording: str) -> np.ndarray:
@@ -187,17 +197,14 @@ def score_command(args) -> dict:
     if args.labels is not None and len(args.labels) != len(args.recordings):
         raise InputError(None, f"--labels gives {len(args.labels)} files for {len(args.recordings)} recordings")
     with claim_output(output, SCORE_TOOL, args.overwrite):
-        first = None
+        first: tuple[float, bool] | None = None
         loaded = []
         for path in [*args.normal, *args.recordings]:
-            series, info = read_series(path, args, first)
-            first = first or info["rate_hz"]
-            loaded.append((path, series, info))
-        info = loaded[0][2]
-        device = Device(rate_hz=info["rate_hz"], joints=args.joints, acc_unit=info.get("acc_unit", args.acc_unit or
-                                                                                           "m/s2"),
-                        gyro_unit=info.get("gyro_unit", args.gyro_unit or "rad/s"), gravity=args.gravity,
-                        gyro=info.get("gyro", loaded[0][1].shape[1] == 6 * len(args.joints)))
+            series, rate, gyro = read_series(path, args, first[0] if first else None)
+            first = first or (rate, gyro)
+            loaded.append((path, series))
+        device = Device(rate_hz=first[0], joints=args.joints, acc_unit="m/s2", gyro_unit="rad/s",
+                        gravity=args.input_gravity, gyro=first[1])
         windows = WindowSettings(args.window, args.hop, args.batch_size, args.remove_gravity)
         network = None
         if args.model:
@@ -211,12 +218,12 @@ def score_command(args) -> dict:
                                progress=sys.stderr.isatty() or None)
         normal = loaded[:len(args.normal)]
         targets = loaded[len(args.normal):]
-        checked = [(path, scorer.check(series, path)) for path, series, _ in targets]  # all checked before fitting
+        checked = [(path, scorer.check(series, path)) for path, series in targets]  # all checked before fitting
         labels = [None] * len(checked)
         if args.labels is not None:
             labels = [read_labels(lp, len(s), len(grid_of(len(s), device, windows)), path)
                       for lp, (path, s) in zip(args.labels, checked)]
-        scorer.fit([s for _, s, _ in normal], [p for p, _, _ in normal])
+        scorer.fit([s for _, s in normal], [p for p, _ in normal])
         if args.threshold is not None:
             scorer.thresholds = {name: args.threshold for name in scorer.thresholds}
         event_settings = EventSettings(args.merge, args.min_duration)

@@ -74,6 +74,17 @@ def _summary(per_seed: dict[int, dict[str, dict]], detectors: Sequence[str]) -> 
     return summary
 
 
+def _processor() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def evaluate_protocol(model: str | os.PathLike | None, protocol: str, seeds: Sequence[int],
                       detectors: Sequence[str] = DEFAULT_DETECTORS, *,
                       windows: WindowSettings | None = None, settings: DetectorSettings | None = None,
@@ -104,8 +115,8 @@ def evaluate_protocol(model: str | os.PathLike | None, protocol: str, seeds: Seq
             "protocol_settings": asdict(protocol_settings), "events": asdict(events), "quantile": quantile,
             "tolerance_s": tolerance_s, "per_seed": {str(s): v for s, v in per_seed.items()},
             "summary": _summary(per_seed, detectors),
-            "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                        "cpus": os.cpu_count(), "torch_device": torch_device},
+            "machine": {"platform": platform.platform(), "processor": _processor(), "cpus": os.cpu_count(),
+                        "torch_device": torch_device},
             "seconds": round(time.perf_counter() - started, 1)}
 
 

@@ -39,7 +39,7 @@ def plot_scores(path: str | os.PathLike, series: np.ndarray, result: RecordingSc
         for number, (start, stop) in enumerate(runs(np.asarray(labels) != 0)):
             top.axvspan(start / result.rate_hz, stop / result.rate_hz, ymin=-0.04, ymax=0.0, color="red",
                         clip_on=False, label="labelled anomaly" if number == 0 else None)
-    top.set_ylabel("|acc| (input unit)")
+    top.set_ylabel("|acc|")
     top.set_title(title or "anomaly scores and events")
     if any(events.values()) or labels is not None:
         top.legend(fontsize=7, loc="upper right")

@@ -46,6 +46,11 @@ def files(tmp_path_factory):
     labels[30 * 50:42 * 50] = 1
     np.save(folder / "day.npy", recording)
     np.save(folder / "labels.npy", labels)
+    # the same walk as a watch exports it: time in ms, acceleration in g, rotation in deg/s
+    walk = walking(40, 5)
+    columns = np.column_stack([np.arange(len(walk)) * 20.0, walk[:, :3] / 9.80665, np.degrees(walk[:, 3:])])
+    np.savetxt(folder / "watch.csv", columns, delimiter=",", comments="",
+               header="time (ms),acc_x (g),acc_y (g),acc_z (g),gyro_x (deg/s),gyro_y (deg/s),gyro_z (deg/s)")
     return folder
 
 
@@ -66,10 +71,15 @@ def score_args(model, files, output, *extra):
 
 def test_score_writes_scores_events_plot_and_summary(model_folder, files, tmp_path, capsys):
     output = tmp_path / "out"
-    code, out, err = run(score_args(model_folder, files, output, "--labels", files / "labels.npy"), capsys)
+    (files / "watch-labels.txt").write_text("0\n" * 13)  # one label per window of the 40 s watch recording
+    code, out, err = run(score_args(model_folder, files, output, "--recordings", files / "day.npy",
+                                    files / "watch.csv", "--labels", files / "labels.npy",
+                                    files / "watch-labels.txt"), capsys)
     assert code == 0, err
     assert sorted(p.name for p in output.iterdir()) == [".motion-pretrain.json", "anomaly.json", "day-events.csv",
-                                                        "day-scores.csv", "day-scores.npy", "day.png"]
+                                                        "day-scores.csv", "day-scores.npy", "day.png",
+                                                        "watch-events.csv", "watch-scores.csv", "watch-scores.npy",
+                                                        "watch.png"]
     summary = json.loads((output / "anomaly.json").read_text())
     windows = summary["recordings"]["day"]["windows"]
     assert windows == 33  # 90 s, 10 s windows every 2.5 s: starts 0 .. 80 s
@@ -88,6 +98,12 @@ def test_score_writes_scores_events_plot_and_summary(model_folder, files, tmp_pa
         assert metrics[name]["auroc"] > 0.9 and metrics[name]["event_recall"] == 1.0, name
         assert any(e["start_s"] < 42 and e["end_s"] > 30 for e in summary["recordings"]["day"]["events"][name])
     assert "events: knn" in out
+    watch = summary["recordings"]["watch"]
+    assert watch["windows"] == 13 and watch["labels_per"] == "window"  # 40 s at 50 Hz; starts 0 .. 30 s
+    assert watch["metrics"]["knn"]["auroc"] is None  # no anomalous window: undefined, not invented
+    # read in g and deg/s, converted to m/s^2 and rad/s: the same walk as the normal one, no event
+    assert watch["events"]["stats-knn"] == []
+    assert np.load(output / "watch-scores.npy").shape == (13, 4)
     # a second run into its own output replaces it; a folder it did not write is refused, untouched
     assert run(score_args(model_folder, files, output, "--detectors", "stats-knn"), capsys)[0] == 0
     assert json.loads((output / "anomaly.json").read_text())["detectors"] == ["stats-knn"]

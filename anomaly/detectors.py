@@ -23,13 +23,16 @@ Pretrained detectors:
   anomaly's definition, as WinCLIP does for images: Jeong et al., CVPR 2023). Descriptions are whole
   sentences, embedded as written by the model's text tower (:func:`zero_shot.prompts.class_text_embeddings`).
 
+* ``forecast-net``: the same residual from the neural forecaster of :mod:`finetune.forecast` (the pretrained
+  motion encoder with a linear skip and head, :func:`finetune.forecast.build_forecaster`), trained on the
+  normal windows for ``forecast_epochs`` epochs (a training run per fit: not among the default detectors).
+
 Classical baselines, on the same prepared windows:
 
 * ``forecast``: the residual of the DLinear-style ridge forecaster (:class:`finetune.forecast_baselines.
   LinearForecaster`; Zeng et al., AAAI 2023) fitted on the normal windows: from ``context`` samples, the
   next ``horizon``, at origins every ``horizon`` samples; the score is the mean squared error standardised by
-  the normal windows' spread of future-minus-last per channel. (The neural forecaster of
-  :mod:`finetune.forecast` needs a training run per device and is not offered here.)
+  the normal windows' spread of future-minus-last per channel.
 * ``iforest``: an isolation forest (Liu, Ting & Zhou, ICDM 2008; scikit-learn) on MiniRocket features
   (Dempster, Schmidt & Webb, KDD 2021; aeon's ``MiniRocket``, fitted on the normal windows);
 * ``stats-knn``: k-th nearest-neighbour euclidean distance on standardised per-channel statistics of the raw
@@ -49,6 +52,15 @@ from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
+from finetune.data import Windows
+from finetune.forecast import (
+    ForecastSamples,
+    ForecastSettings,
+    build_forecaster,
+    fit_forecaster,
+    forecast_samples,
+    predict_forecast,
+)
 from finetune.forecast_baselines import LinearForecaster
 from skeletons.errors import InputError
 from zero_shot.prompts import class_text_embeddings
@@ -68,6 +80,7 @@ class DetectorSettings:
     normal: tuple[str, ...] = NORMAL
     context: int = 100
     horizon: int = 20
+    forecast_epochs: int = 3
     n_kernels: int = 840
     trees: int = 200
     seed: int = 0
@@ -78,6 +91,8 @@ class Detector(ABC):
 
     name: ClassVar[str]
     feature: ClassVar[str]
+    #: (22, 6) bool: the (joint, channel) pairs the ``"window"`` features hold; the scorer sets it before ``fit``.
+    channels: np.ndarray | None = None
     pretrained: ClassVar[bool]
     needs_normal: ClassVar[bool] = True
 
@@ -177,6 +192,47 @@ class ForecastResidual(Detector):
         return error.mean(axis=(1, 2)).reshape(origins, len(features)).mean(axis=0)
 
 
+class NeuralForecastResidual(Detector):
+    name, feature, pretrained = "forecast-net", "window", True
+
+    def __init__(self, settings: DetectorSettings, network):
+        super().__init__(settings)
+        self.network = network
+        self.forecast = ForecastSettings(context=settings.context, horizon=settings.horizon,
+                                         train_stride=settings.horizon, test_stride=settings.horizon,
+                                         epochs=settings.forecast_epochs)
+
+    def fresh(self) -> NeuralForecastResidual:
+        fresh = type(self)(self.settings, self.network)
+        fresh.channels = self.channels
+        return fresh
+
+    def _samples(self, windows: np.ndarray) -> ForecastSamples:
+        """Every origin of (B, C, L) windows, as :func:`finetune.forecast.forecast_samples` builds them from the
+        full (B, L, 22, 6) windows (zeros and mask 0 where the device has no channel, as prepared)."""
+        count, _, length = windows.shape
+        imu = np.zeros((count, length, *self.channels.shape), dtype=np.float32)
+        imu[:, :, self.channels] = windows.transpose(0, 2, 1)
+        mask = np.broadcast_to(self.channels, imu.shape).astype(np.float32)
+        pairs = [(int(j), int(c)) for j, c in zip(*np.nonzero(self.channels))]
+        return forecast_samples(Windows(imu, mask, np.zeros(count, dtype=np.int64)), pairs, self.forecast,
+                                self.forecast.horizon)
+
+    def fit(self, normal: np.ndarray) -> NeuralForecastResidual:
+        samples = self._samples(normal)
+        scale = np.maximum((samples.future - samples.history[:, -1:]).std(axis=(0, 1)), 1e-6)
+        torch.manual_seed(self.settings.seed)
+        self.forecaster = build_forecaster(self.network, "pretrained", self.forecast, scale)
+        fit_forecaster(self.forecaster, "pretrained", samples, self.forecast, self.settings.seed)
+        self.scale = scale
+        return self
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        samples = self._samples(features)
+        error = ((predict_forecast(self.forecaster, samples) - samples.future) / self.scale) ** 2
+        return error.mean(axis=(1, 2)).reshape(-1, len(features)).mean(axis=0).astype(np.float64)
+
+
 class MiniRocketIsolationForest(Detector):
     name, feature, pretrained = "iforest", "window", False
 
@@ -215,7 +271,10 @@ class StatisticsKNN(Detector):
 
 
 DETECTORS: dict[str, type[Detector]] = {cls.name: cls for cls in (
-    EmbeddingKNN, EmbeddingMahalanobis, ZeroShotText, ForecastResidual, MiniRocketIsolationForest, StatisticsKNN)}
+    EmbeddingKNN, EmbeddingMahalanobis, ZeroShotText, NeuralForecastResidual, ForecastResidual,
+    MiniRocketIsolationForest, StatisticsKNN)}
+#: The detectors that read the model itself (beyond its embeddings).
+_NEED_NETWORK = (ZeroShotText.name, NeuralForecastResidual.name)
 
 
 def build_detectors(names: Sequence[str], settings: DetectorSettings, network=None) -> list[Detector]:
@@ -225,16 +284,19 @@ def build_detectors(names: Sequence[str], settings: DetectorSettings, network=No
         raise InputError(None, f"unknown detectors {unknown}; known: {', '.join(DETECTORS)}")
     detectors = []
     for name in names:
-        if name == ZeroShotText.name:
+        if name in _NEED_NETWORK:
             if network is None:
-                raise InputError(None, "the text detector needs a model (--model DIR)")
-            with torch.inference_mode():
-                detectors.append(ZeroShotText(settings, network))
+                raise InputError(None, f"the {name} detector needs a model (--model DIR)")
+            if name == ZeroShotText.name:
+                with torch.inference_mode():
+                    detectors.append(ZeroShotText(settings, network))
+            else:
+                detectors.append(NeuralForecastResidual(settings, network))
         else:
             detectors.append(DETECTORS[name](settings))
     return detectors
 
 
 __all__ = ["ABNORMAL", "DETECTORS", "NORMAL", "Detector", "DetectorSettings", "EmbeddingKNN", "EmbeddingMahalanobis",
-           "ForecastResidual", "MiniRocketIsolationForest", "StatisticsKNN", "ZeroShotText", "build_detectors",
-           "window_statistics"]
+           "ForecastResidual", "MiniRocketIsolationForest", "NeuralForecastResidual", "StatisticsKNN", "ZeroShotText",
+           "build_detectors", "window_statistics"]

@@ -62,8 +62,9 @@ class AnomalyScorer:
     def __init__(self, detectors: Sequence[Detector], device: Device, settings: WindowSettings | None = None,
                  *, network: Any = None, torch_device: str | torch.device = "cpu", quantile: float = QUANTILE,
                  progress: bool | None = None):
-        if any(d.feature == "embedding" for d in detectors) and network is None:
-            raise InputError(None, "the embedding detectors (knn, mahalanobis, text) need a model (--model DIR)")
+        if any(d.feature == "embedding" or d.pretrained for d in detectors) and network is None:
+            raise InputError(None, "the pretrained detectors (knn, mahalanobis, text, forecast-net) need a model "
+                                   "(--model DIR)")
         self.detectors = list(detectors)
         self.device = device
         self.settings = settings or WindowSettings()
@@ -116,6 +117,7 @@ class AnomalyScorer:
         features = {kind: np.concatenate(parts) for kind, parts in gathered.items() if parts}
         count = len(next(iter(features.values()))) if features else 0
         for detector in self.detectors:
+            detector.channels = self.channels
             if not detector.needs_normal and count == 0:
                 self.thresholds[detector.name] = 0.0
                 detector.fit(np.empty((0,)))

@@ -225,3 +225,19 @@ def test_scorer_thresholds_from_held_out_normal_windows(model_folder):
         AnomalyScorer(build_detectors(["knn"], settings, network), BASIC_MOTIONS_DEVICE, network=network).fit([])
     with pytest.raises(InputError, match="unknown detectors"):
         build_detectors(["knn", "lof"], settings, network)
+
+
+def test_neural_forecast_residual_on_novelty(model_folder):
+    """The neural forecaster of finetune.forecast (the model's encoder, one epoch here) as a detector."""
+    from pretrain import load_model
+
+    protocol = build_protocol("novelty", 0)
+    network = load_model(model_folder)
+    detectors = build_detectors(["forecast-net"], DetectorSettings(forecast_epochs=1), network)
+    scorer = AnomalyScorer(detectors, BASIC_MOTIONS_DEVICE, network=network).fit([protocol.normal[0][:1200]])
+    labels = np.concatenate(protocol.labels)
+    scores = np.concatenate([scorer.score(r).samples("forecast-net") for r in protocol.recordings])
+    assert point_metrics(labels, scores)["auroc"] > 0.9
+    assert detectors[0].forecaster.encoder is not network.imu_encoder  # trained on a copy: the model is untouched
+    with pytest.raises(InputError, match="the forecast-net detector needs a model"):
+        build_detectors(["forecast-net"], DetectorSettings())

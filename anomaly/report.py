@@ -28,7 +28,8 @@ REPORT_MARK = f"<!-- written by {EVALUATE_TOOL} -->"
 _COLUMNS = (("auroc", "AUROC"), ("auprc", "AUPRC"), ("best_f1", "best F1"), ("event_recall", "event recall"),
             ("event_precision", "event precision"))
 _TITLES = {"knn": "embedding kNN", "mahalanobis": "embedding Mahalanobis", "text": "zero-shot text",
-           "forecast": "forecast residual (linear)", "iforest": "MiniRocket + isolation forest",
+           "forecast-net": "forecast residual (neural)", "forecast": "forecast residual (linear)",
+           "iforest": "MiniRocket + isolation forest",
            "stats-knn": "window statistics kNN"}
 
 

@@ -39,14 +39,12 @@ import torch
 
 from benchmarks.custom import MAX_RATE_HZ, MIN_RATE_HZ, add_custom_data_arguments, custom_split
 from benchmarks.loader import SPLITS
-from benchmarks.prepare import RESAMPLING
 from skeletons.arguments import add_model_argument, comma_list, flatten, require
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import exit_on_bad_input
 
 from .llm_baseline import add_llm_arguments, llm_settings, run_llm_baseline_document
-from .prompts import CLASS_TEXTS
-from .protocol import PROTOCOL_NAMES, zero_shot_protocol
+from .protocol import add_protocol_arguments, zero_shot_protocol
 from .report import write_report
 from .run import DEFAULT_DATA_ROOT, load_splits, run_zero_shot
 from .windows import WINDOW_S
@@ -72,20 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_custom_data_arguments(parser)
     add_llm_arguments(parser)
     return parser
-
-
-def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--protocol`` and the flags that change one of its zero-shot settings (shared with ``finetune``)."""
-    parser.add_argument("--protocol", choices=PROTOCOL_NAMES, default="ours",
-                        help="ours (default): prompt ensembling, anti-aliased polyphase resampling of the prefix; "
-                             "unimts: the reference's evaluation exactly (synonyms joined into one text, FFT "
-                             "resampling of the whole series)")
-    parser.add_argument("--class-text", choices=CLASS_TEXTS,
-                        help="override the protocol's class text: ensemble (templates x synonyms) or joined "
-                             "(' '.join(synonyms), no template)")
-    parser.add_argument("--resampling", choices=RESAMPLING,
-                        help="override the protocol's resampling: polyphase (anti-aliased, on the prefix) or fft "
-                             "(scipy.signal.resample of the whole series)")
 
 
 def _summary(name: str, m: dict, method: str = "") -> str:

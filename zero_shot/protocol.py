@@ -14,6 +14,7 @@ paper's numbers as measured the same way (:mod:`zero_shot.report`).
 """
 from __future__ import annotations
 
+import argparse
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -79,3 +80,17 @@ def zero_shot_protocol(name: str = "ours", *, class_text: ClassText | None = Non
                        resampling: Resampling | None = None) -> ZeroShotProtocol:
     """The protocol ``name`` with single settings overridden (None keeps the protocol's)."""
     return resolve(ZERO_SHOT_PROTOCOLS, name, {"class_text": class_text, "resampling": resampling})
+
+
+def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--protocol`` and the flags that change one of its zero-shot settings (shared with ``finetune``)."""
+    parser.add_argument("--protocol", choices=PROTOCOL_NAMES, default="ours",
+                        help="ours (default): prompt ensembling, anti-aliased polyphase resampling of the prefix; "
+                             "unimts: the reference's evaluation exactly (synonyms joined into one text, FFT "
+                             "resampling of the whole series)")
+    parser.add_argument("--class-text", choices=CLASS_TEXTS,
+                        help="override the protocol's class text: ensemble (templates x synonyms) or joined "
+                             "(' '.join(synonyms), no template)")
+    parser.add_argument("--resampling", choices=RESAMPLING,
+                        help="override the protocol's resampling: polyphase (anti-aliased, on the prefix) or fft "
+                             "(scipy.signal.resample of the whole series)")

@@ -46,6 +46,15 @@ eval-zeroshot: $(STAMP)
 	$(PY) -m zero_shot --model $(MODEL) --benchmarks all --data-root $(DATA_ROOT) \
 	    --output $(REPORTS)/zeroshot/results.json --report $(REPORTS)/zeroshot/report.md
 
+# The paper's evaluation exactly (README "Reproducing the paper"): MODEL=runs/unimts-released, the 18 released
+# folders and few_shot_data_2/ under DATA_ROOT; zero-shot, then fine-tuning with the released shots.
+PAPER_DATASETS ?= Opp_g,UCIHAR,MotionSense,w-HAR,Shoaib,har70plus,realworld,TNDA-HAR,PAMAP,USCHAD,Mhealth,Harth,ut-complex,Wharf,WISDM,DSADS,UTD-MHAD,MMAct
+reproduce-paper: $(STAMP)
+	$(PY) -m zero_shot --model $(MODEL) --benchmarks $(PAPER_DATASETS) --data-root $(DATA_ROOT) --protocol unimts \
+	    --output $(REPORTS)/paper/zeroshot.json --report $(REPORTS)/paper/zeroshot.md
+	$(PY) -m finetune --model $(MODEL) --benchmarks $(PAPER_DATASETS) --data-root $(DATA_ROOT) --protocol unimts \
+	    --k 1,2,3,5,10 --modes full,probe,random --seeds 1 --output $(REPORTS)/paper/finetune.json
+
 # The main job on the offline default, over DEMO_SEEDS pretraining seeds (corpus seed = training seed):
 # corpora -> pretrain cpu-small -> zero-shot and few-shot probes on BasicMotions, and on HAPT when
 # $(HAPT_ROOT)/hapt/hapt.npz is there.
@@ -59,4 +68,4 @@ demo: $(STAMP)
 speed: $(STAMP)
 	$(PY) -m experiments.speed all
 
-.PHONY: simulate pretrain eval-zeroshot speed
+.PHONY: simulate pretrain eval-zeroshot reproduce-paper speed

@@ -11,7 +11,9 @@ the first 10 s at 20 Hz, wrap-padded when shorter.
    frequency when downsampling; each series' mean is taken out before filtering and put back, so constant
    parts such as gravity pass exactly). The series keeps ``floor(T * target / rate)`` samples, the count
    the paper's code keeps (it resamples by FFT, which treats the series as periodic and rings where its
-   ends differ); only the input needed for the first window is filtered;
+   ends differ); only the input needed for the first window is filtered. ``resampling="fft"`` is the
+   reference's own step instead (``--protocol unimts``): the *whole* series through
+   ``scipy.signal.resample(x, int(T / rate * target), axis=time)``, then the first window of the result;
 3. optionally gravity is subtracted from the accelerometer (:func:`simulate.gravity.remove_gravity`, on the
    real samples, before padding, as the pretraining augmentation does it);
 4. the first ``window`` samples are kept; a shorter series is tiled from its start (wrap padding, as
@@ -33,7 +35,7 @@ from typing import Literal
 
 import numpy as np
 import torch
-from scipy.signal import resample_poly
+from scipy.signal import resample, resample_poly
 
 from simulate.gravity import remove_gravity as remove_gravity_torch
 from skeletons import NUM_JOINTS
@@ -46,6 +48,10 @@ WINDOW = 200
 TARGET_RATE_HZ = 20.0
 #: scipy's resample_poly designs its filter with 10 * max(up, down) taps on each side (at the upsampled rate).
 _FILTER_HALF_TAPS = 10
+#: How series are brought to the target rate: ours (anti-aliased polyphase on the prefix) or the reference's
+#: (FFT over the whole series, :func:`scipy.signal.resample`).
+RESAMPLING = ("polyphase", "fft")
+Resampling = Literal["polyphase", "fft"]
 
 
 def resampling_factors(rate_hz: float, target_rate_hz: float = TARGET_RATE_HZ) -> tuple[int, int]:
@@ -68,6 +74,7 @@ def prepare_windows(
     target_rate_hz: float = TARGET_RATE_HZ,
     use_gyro: bool = True,
     remove_gravity: bool = False,
+    resampling: Resampling = "polyphase",
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(imu, mask)``, both (N, window, 22, 6) float32, from series ``x`` (N, T, channels) at ``rate_hz``.
 
@@ -80,18 +87,27 @@ def prepare_windows(
         target_rate_hz: the output rate.
         use_gyro: False zeroes and masks every gyroscope (for accelerometer-only models).
         remove_gravity: subtract the gravity estimate from every accelerometer (for data that includes it).
+        resampling: "polyphase" (ours, step 2 of the module doc) or "fft" (the reference's: the whole series
+            by :func:`scipy.signal.resample` to ``int(T / rate_hz * target_rate_hz)`` samples).
     """
     x = np.asarray(x)
     if x.ndim != 3:
         raise ValueError(f"series must be shaped (N, T, channels), got {x.shape}")
+    if resampling not in RESAMPLING:
+        raise ValueError(f"resampling must be one of {', '.join(RESAMPLING)}, got {resampling!r}")
     count, steps, _ = x.shape
-    up, down = resampling_factors(rate_hz, target_rate_hz)
-    length = max(1, steps * up // down)  # real samples at the target rate
-    needed = math.ceil(window * down / up) + math.ceil(_FILTER_HALF_TAPS * max(up, down) / up) + 1
-    signals, present = _gather(x[:, : min(steps, needed)], placements)
-    if (up, down) != (1, 1):
-        signals = resample_poly(signals, up, down, axis=1, padtype="mean")
-    signals = signals[:, : min(length, window)]
+    if resampling == "fft":
+        signals, present = _gather(x, placements)
+        length = max(1, int(steps / rate_hz * target_rate_hz))
+        signals = resample(signals, length, axis=1)[:, :window]
+    else:
+        up, down = resampling_factors(rate_hz, target_rate_hz)
+        length = max(1, steps * up // down)  # real samples at the target rate
+        needed = math.ceil(window * down / up) + math.ceil(_FILTER_HALF_TAPS * max(up, down) / up) + 1
+        signals, present = _gather(x[:, : min(steps, needed)], placements)
+        if (up, down) != (1, 1):
+            signals = resample_poly(signals, up, down, axis=1, padtype="mean")
+        signals = signals[:, : min(length, window)]
     if remove_gravity:
         mask = torch.from_numpy(np.broadcast_to(present, signals.shape).astype(signals.dtype))
         signals = remove_gravity_torch(torch.from_numpy(signals), mask, target_rate_hz).numpy()
@@ -141,11 +157,13 @@ def iter_prepared(
     window: int = WINDOW,
     use_gyro: bool = True,
     gravity: Literal["keep", "remove"] = "keep",
+    resampling: Resampling = "polyphase",
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """``(imu, mask, targets)`` chunks of at most ``batch_size`` series of a split, in order.
 
     ``targets`` are column indices into the split's classes (:attr:`BenchmarkSplit.targets`). ``gravity``
-    "remove" subtracts gravity from datasets whose accelerometer includes it and leaves the others alone.
+    "remove" subtracts gravity from datasets whose accelerometer includes it and leaves the others alone;
+    ``resampling`` as in :func:`prepare_windows`.
     Memory stays bounded by the chunk, so memory-mapped test sets of any size stream through.
     """
     dataset = split.dataset
@@ -155,7 +173,7 @@ def iter_prepared(
         stop = start + batch_size
         imu, mask = prepare_windows(split.x[start:stop], dataset.placements, dataset.rate_hz,
                                     labels=split.y[start:stop], window=window, use_gyro=use_gyro,
-                                    remove_gravity=remove)
+                                    remove_gravity=remove, resampling=resampling)
         yield imu, mask, targets[start:stop]
 
 

@@ -12,14 +12,28 @@ Each run of a mode (full: encoder and head train; probe: frozen encoder, head on
 from a random initialisation; minirocket: MiniRocket features and a ridge classifier) sees k training series
 per class (``--k``, a comma list, default 1,2,3,5,10; ``--k`` with no value runs none) or, with ``--full``,
 the whole training split, and is scored on the whole test split. ``--seeds S`` runs seeds 0..S-1 (``--seeds
-0,4`` runs those): each draws its own shots and initialisation, shared by all modes. Training
-(:mod:`finetune.train`): AdamW, batches of 8, 20 epochs and at least 50 steps, head rate 1e-3, encoder rate
-1e-4, the encoder's batch-norm statistics kept in full mode; when every class has 5 or more shots a stratified
-fifth is held out and the best epoch on it is kept; ``--rotation`` adds random sensor rotations. The JSON
-``--output`` holds ``results[mode]["<k>" or "full"]`` (acc / f1 mean and sample std over seeds as fractions in
-[0, 1], shots per class, classes with fewer than k training series, and every seed's metrics), the zero-shot
-accuracy of the model on the same test windows, the settings, and under ``selection`` the training-split
-indices of every run; a markdown table of the modes side by side is written beside it (``FILE.md``); with
+0,4`` runs those): each draws its own shots and initialisation, shared by all modes.
+
+Two protocols (``--protocol``, :mod:`finetune.protocol`), each setting also on its own flag:
+
+* ``ours`` (default): the text head, AdamW, batches of 8, 20 epochs and at least 50 steps, head rate 1e-3,
+  encoder rate 1e-4, weight decay 0.01, the encoder's batch-norm statistics kept; shots drawn by seed; **when
+  every class has 5 or more shots a stratified fifth is held out for early stopping** and the best epoch on it
+  is kept, so k=5 trains on 4 series per class and validates on 1 (the table and JSON say
+  ``k=5 (4 train + 1 validation)``; ``--validation none`` trains on all k);
+* ``unimts``: the reference's ``finetune.py`` exactly: a linear head on the pooled encoder features, Adam at
+  1e-4 for all weights, no weight decay, batches of 64, 200 epochs, batch-norm statistics updating
+  (``model.train()``) in full and probe mode, the epoch with the lowest training loss kept, class text
+  ``' '.join(synonyms)``, FFT resampling, and the shots of its released index files
+  ``DATA_ROOT/few_shot_data_2/{dataset}_k={k}.pth`` (a missing file is an error naming it; ``--shots drawn`` or
+  ``--draw-missing-shots`` use our seeded draws instead).
+
+``--rotation`` adds random sensor rotations. The JSON
+``--output`` holds the ``protocol``, ``results[mode]["<k>" or "full"]`` (its ``label``, acc / f1 mean and
+sample std over seeds as fractions in [0, 1], shots per class, classes with fewer than k training series, and
+every seed's metrics), the zero-shot accuracy of the model on the same test windows, the settings, and under
+``selection`` the training-split rows of every run and where they came from; a markdown table of the modes side
+by side is written beside it (``FILE.md``); with
 several ``--benchmarks`` each gets its own pair, ``FILE-<benchmark>.json`` and ``.md``. ``--task forecast``
 instead predicts the next ``--horizon`` samples of the chosen joints/channels from the ``--context`` before
 them (:mod:`finetune.forecast`): MAE and RMSE per channel of the pretrained encoder's forecaster and the same
@@ -47,17 +61,25 @@ from skeletons.arguments import add_hidden_alias, add_model_argument, comma_list
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 from zero_shot.device import Device
+from zero_shot.protocol import add_protocol_arguments
 
 from .classifier import MotionModel
 from .data import labelled_windows
 from .forecast import CHANNEL_NAMES, FORECAST_MODES, ForecastSettings, forecast_markdown, run_forecast
 from .heads import HEADS
+from .protocol import FINETUNE_PROTOCOLS, SHOTS, VALIDATION, FinetuneProtocol, finetune_protocol
 from .report import markdown
 from .run import DEFAULT_DATA_ROOT, MODES, PAPER_KS, load_splits, run_finetune
-from .train import NEURAL_MODES, TrainSettings
+from .train import BATCHNORM, KEEP_EPOCH, NEURAL_MODES, TrainSettings
 
 _DEFAULTS = TrainSettings()
 _FORECAST = ForecastSettings()
+_OURS, _UNIMTS = FINETUNE_PROTOCOLS["ours"], FINETUNE_PROTOCOLS["unimts"]
+
+
+def _both(field: str) -> str:
+    """``ours X, unimts Y``: a setting's default under each protocol, for --help."""
+    return f"ours {getattr(_OURS, field)}, unimts {getattr(_UNIMTS, field)}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,31 +94,51 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-root", default=DEFAULT_DATA_ROOT,
                         help=f"folder holding the released datasets (default {DEFAULT_DATA_ROOT})")
     parser.add_argument("--k", type=comma_list(int), nargs="*", default=[list(PAPER_KS)],
-                        help="training series per class, comma-separated (default 1,2,3,5,10)")
+                        help="training series per class, comma-separated (default 1,2,3,5,10). Under --protocol ours "
+                             "a stratified fifth of k >= 5 shots is held out for early stopping: k=5 is "
+                             "4 train + 1 validation per class (--validation none trains on all k)")
     parser.add_argument("--full", action="store_true", help="also train on the whole training split")
     parser.add_argument("--modes", type=comma_list(), default=list(MODES),
                         help=f"comma-separated modes among {', '.join(MODES)} (default: all)")
     add_hidden_alias(parser, "--mode", "modes", type=comma_list())
     parser.add_argument("--seeds", type=seeds, default=3,
                         help="a count S (seeds 0..S-1) or comma-separated seeds, e.g. 0,4 (default 3)")
+    add_protocol_arguments(parser)
     parser.add_argument("--epochs", type=int,
-                        help=f"training epochs, at most with early stopping (default {_DEFAULTS.epochs}; "
+                        help=f"training epochs, at most with early stopping (default: {_both('epochs')}; "
                              f"forecasting {_FORECAST.epochs})")
-    parser.add_argument("--head", choices=HEADS, default="text",
+    parser.add_argument("--head", choices=HEADS,
                         help="text: classifier initialised from the label embeddings (zero-shot at start); "
                              "linear: randomly initialised linear layer on the encoder features, which learns "
-                             "faster with a higher --lr-head such as 1e-2 (default text)")
-    parser.add_argument("--min-steps", type=int, default=_DEFAULTS.min_steps,
+                             f"faster with a higher --lr-head such as 1e-2 (default: {_both('head')})")
+    parser.add_argument("--min-steps", type=int,
                         help=f"the fewest optimiser steps of a run: tiny training sets get more epochs "
-                             f"(default {_DEFAULTS.min_steps})")
+                             f"(default: {_both('min_steps')})")
     parser.add_argument("--batch-size", type=int,
-                        help=f"training windows per step (default {_DEFAULTS.batch_size}; "
+                        help=f"training windows per step (default: {_both('batch_size')}; "
                              f"forecasting {_FORECAST.batch_size})")
-    parser.add_argument("--lr-head", type=float, default=_DEFAULTS.lr_head,
+    parser.add_argument("--lr-head", type=float,
                         help=f"learning rate of the head, and of every weight in random mode "
-                             f"(default {_DEFAULTS.lr_head})")
-    parser.add_argument("--lr-encoder", type=float, default=_DEFAULTS.lr_encoder,
-                        help=f"learning rate of the pretrained encoder in full mode (default {_DEFAULTS.lr_encoder})")
+                             f"(default: {_both('lr_head')})")
+    parser.add_argument("--lr-encoder", type=float,
+                        help=f"learning rate of the pretrained encoder in full mode (default: {_both('lr_encoder')})")
+    parser.add_argument("--weight-decay", type=float,
+                        help=f"AdamW weight decay of matrices and kernels (default: {_both('weight_decay')})")
+    parser.add_argument("--batchnorm", choices=BATCHNORM,
+                        help="keep: the encoder's batch-norm statistics stay the pretrained ones; update: they follow "
+                             f"the training batches, as model.train() does (default: {_both('batchnorm')})")
+    parser.add_argument("--validation", choices=VALIDATION,
+                        help="holdout: a stratified fifth of k >= 5 shots validates for early stopping; none: every "
+                             f"shot trains (default: {_both('validation')})")
+    parser.add_argument("--keep-epoch", choices=KEEP_EPOCH,
+                        help="validation: the best epoch on the held-out shots (the last without them); train_loss: "
+                             f"the epoch with the lowest training loss (default: {_both('keep_epoch')})")
+    parser.add_argument("--shots", choices=SHOTS,
+                        help="drawn: our seeded draws; released: the reference's index files "
+                             f"DATA_ROOT/few_shot_data_2/DATASET_k=K.pth (default: {_both('shots')})")
+    parser.add_argument("--draw-missing-shots", action="store_true",
+                        help="with --shots released, draw our seeded shots where an index file is absent (otherwise "
+                             "its absence is an error)")
     parser.add_argument("--rotation", action="store_true",
                         help="rotate every joint's sensor frame at random in each training batch")
     parser.add_argument("--remove-gravity", action="store_true",
@@ -159,19 +201,19 @@ def run(args: argparse.Namespace) -> list[dict]:
     datasets = list(dict.fromkeys(get_dataset(name) for name in benchmarks)) if benchmarks else [_custom_splits(args)]
     if args.task == "forecast":
         return [_forecast(args, data, output, len(datasets) > 1) for data in datasets]
+    protocol = protocol_of(args)
     try:
-        settings = TrainSettings(batch_size=args.batch_size or _DEFAULTS.batch_size, lr_head=args.lr_head,
-                                 lr_encoder=args.lr_encoder,
-                                 rotation=args.rotation, min_steps=args.min_steps)
+        settings = protocol.train_settings(rotation=args.rotation)
     except ValueError as error:
         raise InputError(None, str(error)) from None
     documents = []
     for data in datasets:
         payload = run_finetune(args.model, data, ks=flatten(args.k), modes=args.modes, seeds=args.seeds,
-                               epochs=args.epochs or _DEFAULTS.epochs, head=args.head, full=args.full,
+                               epochs=protocol.epochs, head=protocol.head, full=args.full,
                                progress=sys.stderr.isatty(),
                                data_root=args.data_root, settings=settings, device=args.device,
-                               gravity="remove" if args.remove_gravity else "keep")
+                               gravity="remove" if args.remove_gravity else "keep", protocol=protocol,
+                               draw_missing_shots=args.draw_missing_shots)
         table = markdown(payload)
         json_path, table_path = _outputs(output, payload["benchmark"], len(datasets) > 1)
         write_text_atomic(json_path, json.dumps(payload, indent=2) + "\n")
@@ -179,16 +221,30 @@ def run(args: argparse.Namespace) -> list[dict]:
         print(table, end="")
         documents.append(payload)
     if args.save:
-        save_classifier(args, datasets[0], settings)
+        save_classifier(args, datasets[0], settings, protocol)
     return documents
+
+
+def protocol_of(args: argparse.Namespace) -> FinetuneProtocol:
+    """``--protocol`` with every flag given for one of its settings applied; InputError for a bad value."""
+    try:
+        return finetune_protocol(args.protocol, class_text=args.class_text, resampling=args.resampling,
+                                 head=args.head, epochs=args.epochs, min_steps=args.min_steps,
+                                 batch_size=args.batch_size, lr_head=args.lr_head, lr_encoder=args.lr_encoder,
+                                 weight_decay=args.weight_decay, batchnorm=args.batchnorm,
+                                 validation=args.validation, keep_epoch=args.keep_epoch, shots=args.shots)
+    except ValueError as error:
+        raise InputError(None, str(error)) from None
 
 
 def _forecast(args: argparse.Namespace, data, output: Path, several: bool) -> dict:
     """The forecasting task on one dataset: run, write the JSON and the markdown table; the document."""
     try:
         settings = ForecastSettings(context=args.context, horizon=args.horizon, epochs=args.epochs or _FORECAST.epochs,
-                                    batch_size=args.batch_size or _FORECAST.batch_size, lr_head=args.lr_head,
-                                    lr_encoder=args.lr_encoder, train_stride=args.forecast_stride)
+                                    batch_size=args.batch_size or _FORECAST.batch_size,
+                                    lr_head=args.lr_head or _DEFAULTS.lr_head,
+                                    lr_encoder=args.lr_encoder or _DEFAULTS.lr_encoder,
+                                    train_stride=args.forecast_stride)
     except ValueError as error:
         raise InputError(None, str(error)) from None
     payload = run_forecast(args.model, data, seeds=args.seeds, modes=tuple(args.forecast_modes), settings=settings,
@@ -203,7 +259,8 @@ def _forecast(args: argparse.Namespace, data, output: Path, several: bool) -> di
     return payload
 
 
-def save_classifier(args: argparse.Namespace, data, settings: TrainSettings) -> Path:
+def save_classifier(args: argparse.Namespace, data, settings: TrainSettings,
+                    protocol: FinetuneProtocol | None = None) -> Path:
     """Train the classifier ``--save`` keeps (see its help) and write it to ``args.save``."""
     modes = [mode for mode in args.modes if mode in NEURAL_MODES]
     if not modes:
@@ -211,14 +268,15 @@ def save_classifier(args: argparse.Namespace, data, settings: TrainSettings) -> 
     train_split, _ = load_splits(data, args.data_root)
     seed = args.seeds[0] if isinstance(args.seeds, list) else 0
     model = MotionModel.from_pretrained(args.model, device=args.device, remove_gravity=args.remove_gravity)
-    classifier = model.classifier(train_split.descriptions, head=args.head, mode=modes[0],
-                                  settings=replace(settings, epochs=args.epochs), seed=seed)
+    head = protocol.head if protocol is not None else (args.head or "text")
+    classifier = model.classifier(train_split.descriptions, head=head, mode=modes[0],
+                                  settings=replace(settings, epochs=args.epochs or settings.epochs), seed=seed)
     if args.custom_x:
         classifier.device = Device(rate_hz=args.input_rate, joints=flatten(args.joints), **custom_options(args))
     gravity = "remove" if args.remove_gravity else "keep"
     classifier.fit_windows(labelled_windows(train_split, use_gyro=model.network.channels == 6, gravity=gravity))
     classifier.save_pretrained(args.save)
-    print(f"classifier ({modes[0]}, {args.head} head, {len(train_split.y)} training series) saved to {args.save}")
+    print(f"classifier ({modes[0]}, {head} head, {len(train_split.y)} training series) saved to {args.save}")
     return Path(args.save)
 
 

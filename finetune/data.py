@@ -25,8 +25,8 @@ class Windows:
         return Windows(self.imu[indices], self.mask[indices], self.targets[indices])
 
 
-def labelled_windows(split: BenchmarkSplit, *, use_gyro: bool, gravity: Literal["keep", "remove"] = "keep"
-                    ) -> Windows:
+def labelled_windows(split: BenchmarkSplit, *, use_gyro: bool, gravity: Literal["keep", "remove"] = "keep",
+                     resampling: Literal["polyphase", "fft"] = "polyphase") -> Windows:
     """Every series of ``split`` as a window (:func:`benchmarks.prepare.prepare_split`), with its class column."""
-    imu, mask = prepare_split(split, use_gyro=use_gyro, gravity=gravity)
+    imu, mask = prepare_split(split, use_gyro=use_gyro, gravity=gravity, resampling=resampling)
     return Windows(imu, mask, split.targets)

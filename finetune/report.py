@@ -32,6 +32,25 @@ def _shots(row: int | str) -> str:
     return "full" if row == "full" else f"k={row}"
 
 
+def _label(results: dict, modes: list[str], row: int | str) -> str:
+    """A row's honest label (``k=5 (4 train + 1 validation)``) as the JSON records it, else ``k=5``."""
+    for mode in modes:
+        if row in results[mode] and "label" in results[mode][row]:
+            return results[mode][row]["label"]
+    return _shots(row)
+
+
+def _protocol_line(payload: dict) -> str:
+    protocol = payload.get("protocol")
+    if not protocol:
+        return "Protocol: not recorded."
+    if protocol.get("paper_comparable"):
+        return (f"Protocol: **{protocol['name']}**, the UniMTS reference's fine-tuning exactly (its released "
+                "finetune.py): comparable with the paper's few-shot figures.")
+    return (f"Protocol: **{protocol['name']}**; departs from the UniMTS reference in "
+            f"{', '.join(protocol['departures'])}, so the paper's few-shot figures were measured another way.")
+
+
 def markdown(payload: dict) -> str:
     """Tables of accuracy and macro F1 (percent, mean ± std over seeds): a row per shot setting, a column per
     mode; then the zero-shot reference and the classes that had fewer training series than asked."""
@@ -39,14 +58,16 @@ def markdown(payload: dict) -> str:
     modes = list(results)
     rows = list(dict.fromkeys(row for mode in modes for row in results[mode]))
     seeds = len(settings["seeds"])
-    lines = [f"# Fine-tuning on {payload['benchmark']}", "",
+    lines = [f"# Fine-tuning on {payload['benchmark']}", "", _protocol_line(payload), "",
              f"Model folder `{payload['model_folder']}`, head `{settings['head']}`, {settings['epochs']} epochs "
-             f"(at least {settings['min_steps']} steps), "
+             f"(at least {settings['min_steps']} steps), batch {settings['batch_size']}, "
              f"{seeds} seed{'s' if seeds != 1 else ''} (mean ± sample std over seeds), test split of "
-             f"{payload['n_test']} series. Rows: k training series per class, or the full training split.", ""]
+             f"{payload['n_test']} series. Rows: k training series per class (where a fifth of them is held out "
+             "for early stopping, the row says so), or the full training split.", ""]
     for metric, title in (("acc", "Accuracy (%)"), ("f1", "Macro F1 (%)")):
-        table = markdown_table(["shots", *modes], ([_shots(row), *(_cell(results[mode].get(row), metric)
-                                                                   for mode in modes)] for row in rows), "r")
+        table = markdown_table(["shots", *modes], ([_label(results, modes, row),
+                                                    *(_cell(results[mode].get(row), metric) for mode in modes)]
+                                                   for row in rows), "r")
         lines += [f"## {title}", "", *table, ""]
     zero_shot = payload["zero_shot"]
     lines.append(f"Zero-shot, no training: accuracy {100 * zero_shot['acc']:.1f}, macro F1 "

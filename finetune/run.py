@@ -29,8 +29,18 @@ from zero_shot.prompts import class_text_embeddings
 from .data import Windows, labelled_windows
 from .heads import HEADS, Head, build_classifier
 from .minirocket import ALPHAS, N_KERNELS, minirocket_scores, present_channels
+from .protocol import FinetuneProtocol, finetune_protocol
 from .report import summarise
-from .selection import MIN_VALIDATION_SHOTS, VALIDATION_FRACTION, Selection, select_shots, stable_seed
+from .selection import (
+    MIN_VALIDATION_SHOTS,
+    VALIDATION_FRACTION,
+    Selection,
+    released_index_path,
+    released_selection,
+    select_shots,
+    shots_label,
+    stable_seed,
+)
 from .train import NEURAL_MODES, TrainSettings, fit, predict
 
 MODES = (*NEURAL_MODES, "minirocket")
@@ -83,9 +93,28 @@ def _checked_options(ks: Sequence[int], modes: Sequence[str], seeds: int | Seque
     return shots, list(dict.fromkeys(modes)), seed_list
 
 
+def _selections(protocol: FinetuneProtocol, rows: dict[int | str, int | None], targets: np.ndarray,
+                num_classes: int, name: str, dataset_dir: str, seed_list: list[int], data_root: str | os.PathLike,
+                draw_missing_shots: bool) -> tuple[dict[int | str, list[Selection]], dict[int | str, str]]:
+    """Each row's selection per seed, and where its shots came from (a released file, or our draws)."""
+    hold_out = protocol.validation == "holdout"
+    options = {} if hold_out else {"min_validation_shots": 10**9}
+    selections, sources = {}, {}
+    for row, k in rows.items():
+        path = None if k is None else released_index_path(data_root, dataset_dir, k)
+        if protocol.shots == "released" and path is not None and (path.is_file() or not draw_missing_shots):
+            chosen = released_selection(path, targets, num_classes)
+            selections[row], sources[row] = [chosen] * len(seed_list), os.fspath(path)
+        else:
+            selections[row] = [select_shots(targets, num_classes, k, name, seed, **options) for seed in seed_list]
+            sources[row] = "all training series" if k is None else (
+                f"drawn (seeded; {os.fspath(path)} absent)" if protocol.shots == "released" else "drawn (seeded)")
+    return selections, sources
+
+
 def _neural_run(model: MotionTextModel, mode: str, head: Head, train: Windows, selection: Selection, test: Windows,
                 descriptions: list[list[str]], class_embeddings: torch.Tensor | None, settings: TrainSettings,
-                seed: int) -> dict:
+                seed: int, class_text: str = "ensemble") -> dict:
     """Train one classifier (see :mod:`finetune.train`) and score the test windows."""
     torch.manual_seed(seed)
     source = model
@@ -94,7 +123,7 @@ def _neural_run(model: MotionTextModel, mode: str, head: Head, train: Windows, s
         # starts from the untrained projection of the (generally pretrained, never motion-aligned) text tower.
         source = MotionTextModel.from_config(model.config).to(model.logit_scale.device).eval()
         if head == "text":
-            class_embeddings = class_text_embeddings(source, descriptions)
+            class_embeddings = class_text_embeddings(source, descriptions, class_text=class_text)
     classifier = build_classifier(source, head, len(descriptions), class_embeddings)
     validation = train.take(selection.validation) if len(selection.validation) else None
     report = fit(classifier, mode, train.take(selection.train), validation, settings, seed)
@@ -107,17 +136,20 @@ def _neural_run(model: MotionTextModel, mode: str, head: Head, train: Windows, s
 
 def _summary(runs: list[dict], k: int | None, selection: Selection, targets: np.ndarray, class_names: list[str]
              ) -> dict:
-    """One mode's entry for one shot setting: mean and std over seeds, shots, short classes, every seed."""
+    """One mode's entry for one shot setting: its honest label, mean and std over seeds, shots, short classes,
+    every seed."""
     available = np.bincount(targets, minlength=len(class_names))
     short = [name for name, count in zip(class_names, available) if k is not None and count < k]
-    return {**summarise(runs), "shots_per_class": selection.shots_per_class, "short_classes": short, "per_seed": runs}
+    return {"label": shots_label(k, selection, targets), **summarise(runs),
+            "shots_per_class": selection.shots_per_class, "short_classes": short, "per_seed": runs}
 
 
 def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[BenchmarkSplit, BenchmarkSplit],
                  ks: Sequence[int] = PAPER_KS, modes: Sequence[str] = MODES, seeds: int | Sequence[int] = 3,
-                 epochs: int = 20, head: Head = "text", full: bool = False, progress: bool = True, *,
+                 epochs: int | None = None, head: Head | None = None, full: bool = False, progress: bool = True, *,
                  data_root: str | os.PathLike = DEFAULT_DATA_ROOT, settings: TrainSettings | None = None,
-                 device: str | torch.device = "cpu", gravity: Literal["keep", "remove"] = "keep") -> dict:
+                 device: str | torch.device = "cpu", gravity: Literal["keep", "remove"] = "keep",
+                 protocol: FinetuneProtocol | str = "ours", draw_missing_shots: bool = False) -> dict:
     """Fine-tune the model in ``model_folder`` on ``data`` in every mode, shot setting and seed; the results document.
 
     Args:
@@ -128,38 +160,52 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
             (:mod:`finetune.minirocket`).
         seeds: a count n (seeds 0..n-1) or the seeds themselves; each seed draws its own shots
             (:mod:`finetune.selection`) and initialisation, shared by every mode.
-        epochs: replaces ``settings.epochs``.
-        head: ``text`` or ``linear`` (:mod:`finetune.heads`).
+        epochs: replaces ``settings.epochs`` (None: the protocol's).
+        head: ``text`` or ``linear`` (:mod:`finetune.heads`; None: the protocol's).
         full: also run on the whole training split (the row ``"full"``).
         progress: show a progress bar over the (mode, shots, seed) runs.
         settings: the rest of the training settings (defaults: :class:`finetune.train.TrainSettings`).
         device: torch device of the neural runs.
         gravity: "remove" subtracts gravity from accelerometers that include it (:mod:`benchmarks.prepare`).
+        protocol: a :class:`finetune.protocol.FinetuneProtocol` or its name (``ours``, ``unimts``): class text,
+            resampling, validation hold-out and where the shots come from; ``settings``, ``head`` and ``epochs``
+            default to its values.
+        draw_missing_shots: with ``shots="released"``, draw our seeded shots where a released index file is
+            absent (otherwise its absence is an InputError naming the file).
 
     Returns:
-        ``{"benchmark", "model_folder", "classes", "n_train", "n_test", "settings", "zero_shot",
-        "results": {mode: {row: {"acc_mean", "acc_std", "f1_mean", "f1_std", "shots_per_class",
+        ``{"benchmark", "model_folder", "classes", "n_train", "n_test", "protocol", "settings", "zero_shot",
+        "results": {mode: {row: {"label", "acc_mean", "acc_std", "f1_mean", "f1_std", "shots_per_class",
         "short_classes", "per_seed": [{"seed", metrics..., run details...}]}}}, "selection": {row: [{"seed",
-        "train", "validation"}]}}`` with rows keyed by the integer k and ``"full"``, metrics as fractions in [0, 1].
+        "label", "source", "train", "validation"}]}}`` with rows keyed by the integer k and ``"full"``, metrics as
+        fractions in [0, 1]; ``label`` says ``k=5 (4 train + 1 validation)`` where shots are held out.
 
     Raises:
         InputError: an unknown mode, head or dataset, k < 1, no seeds, or unusable data or model folder.
     """
+    if isinstance(protocol, str):
+        try:
+            protocol = finetune_protocol(protocol)
+        except ValueError as error:
+            raise InputError(None, str(error)) from None
+    head = head or protocol.head
     shots, modes, seed_list = _checked_options(ks, modes, seeds, head, full)
+    epochs = protocol.epochs if epochs is None else epochs
     if epochs < 1:
         raise InputError(None, f"epochs must be at least 1, got {epochs}")
-    settings = replace(settings or TrainSettings(), epochs=epochs)
+    settings = replace(settings or protocol.train_settings(), epochs=epochs)
     train_split, test_split = load_splits(data, data_root)
+    descriptions, name = train_split.descriptions, train_split.dataset.name
+    rows = {row_name(k): k for k in shots}
+    selections, sources = _selections(protocol, rows, train_split.targets, len(descriptions), name,
+                                      train_split.dataset.dir, seed_list, data_root, draw_missing_shots)
     model = load_model(model_folder, device=device)
     use_gyro = model.channels == 6
-    train = labelled_windows(train_split, use_gyro=use_gyro, gravity=gravity)
-    test = labelled_windows(test_split, use_gyro=use_gyro, gravity=gravity)
-    descriptions, name = train_split.descriptions, train_split.dataset.name
-    class_embeddings = class_text_embeddings(model, descriptions)
+    prepare = {"use_gyro": use_gyro, "gravity": gravity, "resampling": protocol.resampling}
+    train = labelled_windows(train_split, **prepare)
+    test = labelled_windows(test_split, **prepare)
+    class_embeddings = class_text_embeddings(model, descriptions, class_text=protocol.class_text)
     zero_shot = classification_metrics(zero_shot_scores(model, test.imu, test.mask, class_embeddings), test.targets)
-    rows = {row_name(k): k for k in shots}
-    selections = {row: [select_shots(train.targets, len(descriptions), k, name, seed) for seed in seed_list]
-                  for row, k in rows.items()}
     channels = present_channels(train.mask)
     jobs = [(mode, row, index) for mode in modes for row in selections for index in range(len(seed_list))]
     results: dict[str, dict[int | str, list[dict]]] = {mode: {row: [] for row in selections} for mode in modes}
@@ -174,7 +220,8 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
                       "validation_series": 0, "ridge_alpha": alpha}
         else:
             record = _neural_run(model, mode, head, train, selection, test, descriptions,
-                                 class_embeddings if head == "text" else None, settings, run_seed)
+                                 class_embeddings if head == "text" else None, settings, run_seed,
+                                 protocol.class_text)
         results[mode][row].append({"seed": seed, **record})
     class_names = [synonyms[0] for synonyms in descriptions]
     return {
@@ -183,17 +230,20 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
         "classes": class_names,
         "n_train": len(train),
         "n_test": len(test),
+        "protocol": protocol.to_json(),
         "settings": {"modes": modes, "ks": [k for k in shots if k is not None], "full": full, "seeds": seed_list,
                      "head": head, **asdict(settings), "device": str(device), "use_gyro": use_gyro,
                      "gravity": "removed where included" if gravity == "remove" else "as recorded",
-                     "window": WINDOW, "rate_hz": TARGET_RATE_HZ, "validation_fraction": VALIDATION_FRACTION,
-                     "min_validation_shots": MIN_VALIDATION_SHOTS,
+                     "window": WINDOW, "rate_hz": TARGET_RATE_HZ,
+                     "validation_fraction": VALIDATION_FRACTION if protocol.validation == "holdout" else 0.0,
+                     "min_validation_shots": MIN_VALIDATION_SHOTS if protocol.validation == "holdout" else None,
                      "minirocket": {"n_kernels": N_KERNELS, "alphas": ALPHAS.tolist()},
                      "std": "sample standard deviation over seeds (ddof 1)"},
         "zero_shot": zero_shot,
         "results": {mode: {row: _summary(runs, rows[row], selections[row][0], train.targets, class_names)
                            for row, runs in by_row.items()}
                     for mode, by_row in results.items()},
-        "selection": {row: [{"seed": seed, **s.to_json()} for seed, s in zip(seed_list, runs)]
+        "selection": {row: [{"seed": seed, "label": shots_label(rows[row], s, train.targets), "source": sources[row],
+                             **s.to_json()} for seed, s in zip(seed_list, runs)]
                       for row, runs in selections.items()},
     }

@@ -12,14 +12,23 @@ fixed index files. Here the indices are drawn, reproducibly:
 * a class with fewer than k training series gives all it has (:attr:`Selection.shots_per_class` says so);
 * ``k=None`` takes every training series (full-shot), in the same seeded orders;
 * when every class has at least ``min_validation_shots`` shots, the last ``floor(fraction * n)`` shots of
-  each class's order (at least one) are held out for early stopping; otherwise nothing is.
+  each class's order (at least one) are held out for early stopping; otherwise nothing is. Reports name such a
+  row ``k=5 (4 train + 1 validation)`` (:func:`shots_label`).
+
+The reference's own shots (``--protocol unimts``): :func:`released_selection` reads its released index file
+``ROOT/few_shot_data_2/{dataset}_k={k}.pth`` and trains on every row it names.
 """
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from skeletons.errors import InputError
 
 #: Hold out a validation part only when every class has at least this many shots.
 MIN_VALIDATION_SHOTS = 5
@@ -80,3 +89,77 @@ def select_shots(targets: np.ndarray, num_classes: int, k: int | None, dataset: 
     train = np.concatenate([s[: len(s) - held] for s, held in zip(shots, hold_out)]).astype(np.int64)
     validation = np.concatenate([s[len(s) - held:] for s, held in zip(shots, hold_out)]).astype(np.int64)
     return Selection(train=train, validation=validation, shots_per_class=counts)
+
+
+#: Where the UniMTS release keeps its few-shot indices, under the data root (its ``data.py``'s ``select_samples``).
+RELEASED_FOLDER = "few_shot_data_2"
+
+
+def released_index_path(data_root: str | os.PathLike, dataset_dir: str, k: int) -> Path:
+    """``ROOT/few_shot_data_2/{dataset}_k={k}.pth``: the reference's index file of one dataset and k."""
+    return Path(data_root) / RELEASED_FOLDER / f"{dataset_dir}_k={k}.pth"
+
+
+def _flat_rows(value: Any, path: Path) -> list[int]:
+    """Every row index in a tensor, array, or (nested) list/tuple of them, in order."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        if value.is_floating_point() or value.is_complex() or value.dtype == torch.bool:
+            raise InputError(path, f"index tensors must hold integers, got {value.dtype}")
+        return [int(v) for v in value.reshape(-1).tolist()]
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer):
+        return [int(v) for v in value.reshape(-1)]
+    if isinstance(value, (list, tuple)):
+        return [row for item in value for row in _flat_rows(item, path)]
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return [int(value)]
+    raise InputError(path, f"expected row indices (a tensor, or a list of per-class tensors), got "
+                           f"{type(value).__name__}")
+
+
+def released_selection(path: str | os.PathLike, targets: np.ndarray, num_classes: int) -> Selection:
+    """The training rows a released index file names, all for training (the reference holds none out).
+
+    The file holds what the reference's ``select_samples`` reads with ``torch.load``: a list with one tensor of
+    row indices per class (classes in ascending label order), or one tensor of rows; either way the rows are
+    indices into the training split, taken in the file's order. Read with ``torch.load(weights_only=True)``:
+    nothing is unpickled beyond tensors and plain containers. InputError naming the file when it is absent,
+    unreadable, or names a row outside the split.
+    """
+    import pickle
+
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "missing: the released few-shot index file (from UniMTS's data release, under "
+                               f"DATA_ROOT/{RELEASED_FOLDER}/); pass --shots drawn, or --draw-missing-shots, to use "
+                               "our seeded draws instead")
+    try:
+        value = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as error:
+        raise InputError(path, f"not a readable index file ({str(error).splitlines()[0]})") from None
+    rows = np.asarray(_flat_rows(value, path), dtype=np.int64)
+    targets = np.asarray(targets)
+    if len(rows) == 0:
+        raise InputError(path, "holds no row index")
+    bad = rows[(rows < 0) | (rows >= len(targets))]
+    if len(bad):
+        raise InputError(path, f"row {int(bad[0])} lies outside the training split's {len(targets)} series")
+    counts = np.bincount(targets[rows], minlength=num_classes).tolist()
+    return Selection(train=rows, validation=np.zeros(0, np.int64), shots_per_class=[int(c) for c in counts])
+
+
+def shots_label(k: int | None, selection: Selection, targets: np.ndarray) -> str:
+    """How a row of results is named honestly: ``k=1``, ``k=5 (4 train + 1 validation)`` where shots are held out
+    for early stopping, ``full`` or ``full (train + validation)``."""
+    base = "full" if k is None else f"k={k}"
+    if len(selection.validation) == 0:
+        return base
+    targets = np.asarray(targets)
+    held = np.bincount(targets[selection.validation], minlength=len(selection.shots_per_class))
+    trained = np.bincount(targets[selection.train], minlength=len(selection.shots_per_class))
+    if len(set(held.tolist())) == 1 and len(set(trained.tolist())) == 1:
+        return f"{base} ({int(trained[0])} train + {int(held[0])} validation)"
+    return f"{base} ({len(selection.train)} train + {len(selection.validation)} validation series in all)"

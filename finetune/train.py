@@ -26,6 +26,12 @@ validation part (see :mod:`finetune.selection`) the classifier is scored on it b
 every epoch, and the weights of the best epoch come back at the end: highest validation accuracy, ties
 broken by the lower mean cross-entropy, the initial weights included (for the text head, zero-shot
 recognition). Without one, the last weights are kept.
+
+The reference's recipe (``--protocol unimts``, :mod:`finetune.protocol`) is reached through the settings:
+``batchnorm="update"`` leaves every layer in train mode (the reference calls ``model.train()``, so batch-norm
+statistics follow the few-shot batches in full *and* probe mode), ``keep_epoch="train_loss"`` keeps the weights
+after the epoch with the lowest mean training loss (the reference's ``best_loss``), and ``weight_decay=0`` with
+one learning rate for all makes AdamW exactly the reference's Adam.
 """
 from __future__ import annotations
 
@@ -45,6 +51,12 @@ from .heads import MotionClassifier
 
 Mode = Literal["full", "probe", "random"]
 NEURAL_MODES = ("full", "probe", "random")
+#: Batch-norm layers of the pretrained encoder while training: ``keep`` (ours: eval mode in full and probe) or
+#: ``update`` (the reference: statistics follow the training batches).
+BATCHNORM = ("keep", "update")
+#: Which epoch's weights come back: ``validation`` (ours: best on the held-out shots; the last without them)
+#: or ``train_loss`` (the reference: lowest mean training loss over the epoch).
+KEEP_EPOCH = ("validation", "train_loss")
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ class TrainSettings:
         rotation: rotate every joint's sensor frame at random in each training batch.
         min_steps: the fewest optimiser steps of a run: tiny training sets get more epochs.
         eval_batch_size: windows per forward pass when scoring.
+        batchnorm: ``keep`` or ``update`` (see :data:`BATCHNORM`).
+        keep_epoch: ``validation`` or ``train_loss`` (see :data:`KEEP_EPOCH`).
     """
 
     epochs: int = 20
@@ -70,8 +84,13 @@ class TrainSettings:
     rotation: bool = False
     min_steps: int = 50
     eval_batch_size: int = 256
+    batchnorm: str = "keep"
+    keep_epoch: str = "validation"
 
     def __post_init__(self) -> None:
+        if self.batchnorm not in BATCHNORM or self.keep_epoch not in KEEP_EPOCH:
+            raise ValueError(f"batchnorm must be one of {', '.join(BATCHNORM)} and keep_epoch one of "
+                             f"{', '.join(KEEP_EPOCH)}: {self}")
         if self.epochs < 1 or self.batch_size < 1 or self.eval_batch_size < 1 or self.min_steps < 0:
             raise ValueError(f"epochs and batch sizes must be positive, min_steps >= 0: {self}")
         if not (self.lr_head > 0 and self.lr_encoder > 0 and self.weight_decay >= 0):
@@ -114,10 +133,12 @@ def _parameter_groups(classifier: MotionClassifier, mode: Mode, settings: TrainS
     return groups
 
 
-def _set_training(classifier: MotionClassifier, mode: Mode) -> None:
+def _set_training(classifier: MotionClassifier, mode: Mode, batchnorm: str = "keep") -> None:
     """Train mode, except what must not change: the frozen backbone (``probe``) and the pretrained
-    batch-norm statistics (``full``)."""
+    batch-norm statistics (``full``); with ``batchnorm="update"`` everything trains (the reference)."""
     classifier.train()
+    if batchnorm == "update":
+        return
     for module in classifier.backbone():
         if mode == "probe":
             module.eval()
@@ -163,12 +184,15 @@ def fit(classifier: MotionClassifier, mode: Mode, train: Windows, validation: Wi
     rotations = torch.Generator(device=device).manual_seed(seed)
     imu, mask, targets = _tensors(train, device)
     epochs = max(settings.epochs, math.ceil(settings.min_steps / math.ceil(len(targets) / settings.batch_size)))
-    has_validation = validation is not None and len(validation) > 0
+    by_loss = settings.keep_epoch == "train_loss"
+    has_validation = validation is not None and len(validation) > 0 and not by_loss
     if has_validation:
         best = _validation_score(classifier, validation, settings.eval_batch_size)
         best_state, kept_epoch = _snapshot(classifier), 0
+    lowest = math.inf
     for epoch in range(1, epochs + 1):
-        _set_training(classifier, mode)
+        _set_training(classifier, mode, settings.batchnorm)
+        total = 0.0
         for batch in torch.randperm(len(targets), generator=generator).split(settings.batch_size):
             batch = batch.to(device)
             x = imu[batch]
@@ -178,10 +202,16 @@ def fit(classifier: MotionClassifier, mode: Mode, train: Windows, validation: Wi
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            total += float(loss.detach()) * len(batch)
+        if by_loss and total / len(targets) < lowest:
+            lowest, best_state, kept_epoch = total / len(targets), _snapshot(classifier), epoch
         if has_validation:
             accuracy, loss = _validation_score(classifier, validation, settings.eval_batch_size)
             if accuracy > best[0] or (accuracy == best[0] and loss < best[1]):
                 best, best_state, kept_epoch = (accuracy, loss), _snapshot(classifier), epoch
+    if by_loss:
+        classifier.load_state_dict(best_state)
+        return FitReport(epochs_run=epochs, kept_epoch=kept_epoch, validation_accuracy=None, validation_loss=None)
     if not has_validation:
         return FitReport(epochs_run=epochs, kept_epoch=epochs, validation_accuracy=None, validation_loss=None)
     classifier.load_state_dict(best_state)

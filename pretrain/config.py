@@ -28,6 +28,12 @@ from .augment import AugmentConfig
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 SECTIONS = ("model", "data", "augment", "train")
 MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
+#: ``train.loss``: ours (symmetric, duplicate-aware CLIP) or the reference's one-way IMU->text cross-entropy.
+LOSSES = ("symmetric", "imu_to_text")
+#: ``train.schedule``: linear warm-up then cosine decay (ours), or the reference's constant rate.
+SCHEDULES = ("cosine", "constant")
+#: ``data.crop``: a random window of a longer clip (ours), or its first frames (the reference).
+CROPS = ("random", "start")
 
 
 @dataclass(frozen=True)
@@ -123,21 +129,32 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class DataConfig:
-    """Training windows: ``window`` samples at ``rate_hz`` (the corpus's rate)."""
+    """Training windows: ``window`` samples at ``rate_hz`` (the corpus's rate); ``crop`` ``random`` takes a random
+    window of a longer clip, ``start`` its first ``window`` frames (the UniMTS reference's ``imu[:200]``)."""
 
     window: int = 200
     rate_hz: float = 20.0
+    crop: str = "random"
 
     def __post_init__(self) -> None:
         if self.window < 1 or not self.rate_hz > 0:
             raise ValueError(f"data.window and data.rate_hz must be positive, got {self.window}, {self.rate_hz}")
+        if self.crop not in CROPS:
+            raise ValueError(f"data.crop must be one of {', '.join(CROPS)}, got {self.crop!r}")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """The optimisation: per-process batch, length (``max_steps``, else ``epochs``), AdamW with warm-up and
-    cosine decay, accumulation, clipping, mixed precision, checkpoints, logging, seed and loader workers, and
-    the weight and temperature of the augmented-view contrastive term (0: off; :func:`pretrain.train.train`)."""
+    cosine decay (``schedule: constant`` keeps the rate), accumulation, clipping, mixed precision, checkpoints,
+    logging, seed and loader workers, and the weight and temperature of the augmented-view contrastive term
+    (0: off; :func:`pretrain.train.train`).
+
+    The objective: ``loss`` ``symmetric`` (:func:`pretrain.loss.clip_loss`) or ``imu_to_text``
+    (:func:`pretrain.loss.imu_to_text_loss`, the reference's); the logits are ``exp(logit_scale)`` times the
+    cosine similarities, with the scale clamped to at most 100 unless ``clamp_logit_scale`` is false, divided by
+    ``loss_temperature`` (the reference: 0.1); ``duplicate_aware`` false treats equal texts as negatives of each
+    other (plain CLIP targets, as the reference)."""
 
     batch_size: int = 64
     max_steps: int | None = None
@@ -156,8 +173,18 @@ class TrainConfig:
     num_workers: int = 0
     view_contrast_weight: float = 0.0
     view_contrast_temperature: float = 0.1
+    loss: str = "symmetric"
+    loss_temperature: float = 1.0
+    clamp_logit_scale: bool = True
+    duplicate_aware: bool = True
+    schedule: str = "cosine"
 
     def __post_init__(self) -> None:
+        if self.loss not in LOSSES or self.schedule not in SCHEDULES:
+            raise ValueError(f"train.loss must be one of {', '.join(LOSSES)} and train.schedule one of "
+                             f"{', '.join(SCHEDULES)}, got {self.loss!r} and {self.schedule!r}")
+        if not self.loss_temperature > 0:
+            raise ValueError(f"train.loss_temperature must be positive, got {self.loss_temperature}")
         if not (self.max_steps or self.epochs):
             raise ValueError("train needs max_steps or epochs")
         positive = ("batch_size", "grad_accum", "checkpoint_every", "keep_checkpoints", "log_every")

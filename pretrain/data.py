@@ -6,7 +6,8 @@ Clips without a description are left out. An epoch is a permutation of the rows 
 and the same window, so a run resumes exactly from (epoch, batch). Under data parallelism each
 process takes its share of every global batch.
 
-Windows: a clip longer than the window is cropped at a random offset; a shorter one is zero-padded at
+Windows: a clip longer than the window is cropped at a random offset (``crop="start"``: its first frames, as
+the UniMTS reference takes ``imu[:200]``); a shorter one is zero-padded at
 the end with mask 0 there, so the augmenter can remove gravity from the real samples first and then
 wrap-pad (``pretrain.augment.crop_or_wrap``, as UniMTS pads) on the training device.
 """
@@ -21,10 +22,11 @@ from simulate.corpus import load_corpus
 from skeletons.errors import InputError
 
 
-def crop(length: int, window: int, rng: np.random.Generator) -> slice:
-    """A random ``window``-long span of a clip of ``length`` frames (the whole clip when shorter)."""
-    if length <= window:
-        return slice(0, length)
+def crop(length: int, window: int, rng: np.random.Generator, mode: str = "random") -> slice:
+    """A random ``window``-long span of a clip of ``length`` frames (the whole clip when shorter); ``mode``
+    ``start`` takes the first ``window`` frames."""
+    if length <= window or mode == "start":
+        return slice(0, min(length, window))
     start = int(rng.integers(0, length - window + 1))
     return slice(start, start + window)
 
@@ -46,6 +48,7 @@ class EpochBatches(torch.utils.data.Dataset):
     channels: int = 6
     rank: int = 0
     world_size: int = 1
+    crop: str = "random"
 
     def __post_init__(self) -> None:
         self._rows = None
@@ -76,7 +79,7 @@ class EpochBatches(torch.utils.data.Dataset):
         for slot, (row, clip, descriptions) in enumerate(zip(rows, records["imu"], records["texts"])):
             rng = np.random.default_rng([self.seed, self.epoch, int(row)])
             clip = np.asarray(clip, dtype=np.float32)
-            span = clip[crop(len(clip), self.window, rng), :, : self.channels]
+            span = clip[crop(len(clip), self.window, rng, self.crop), :, : self.channels]
             imu[slot, : len(span)] = span
             mask[slot, len(span) :] = 0.0
             descriptions = list(descriptions)

@@ -1,4 +1,5 @@
-"""The contrastive objective: symmetric InfoNCE between IMU windows and their descriptions.
+"""The contrastive objective: symmetric InfoNCE between IMU windows and their descriptions, or the UniMTS
+reference's one-way IMU->text cross-entropy (:func:`imu_to_text_loss`, the ``unimts-paper`` config).
 
 CLIP (Radford et al., "Learning Transferable Visual Models From Natural Language Supervision", ICML 2021)
 as UniMTS uses it (Zhang et al., NeurIPS 2024), with two additions:
@@ -68,6 +69,33 @@ def clip_loss(
         same = (text_ids[:, None] == text_ids[None, :]).to(logits.dtype)
         targets = same / same.sum(dim=1, keepdim=True)  # symmetric: serves both directions
     return 0.5 * (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets))
+
+
+def imu_to_text_loss(
+    imu_features: torch.Tensor,
+    text_features: torch.Tensor,
+    logit_scale: torch.Tensor | float,
+    text_ids: torch.Tensor | None = None,
+    temperature: float = 1.0,
+) -> torch.Tensor:
+    """One-way InfoNCE, IMU rows against text columns only: the UniMTS reference's objective.
+
+    Its ``pretrain.py`` computes ``F.cross_entropy(logits_per_imu / args.temperature, arange(N))`` with
+    ``logits_per_imu = logit_scale.exp() * cos(imu, text)`` (CLIP's unclamped, trainable scale) and
+    ``temperature`` 0.1; the text->IMU direction is never used. Here ``logit_scale`` is the multiplier already
+    exponentiated (the caller decides whether to clamp), ``temperature`` divides the logits, and ``text_ids``
+    (None: plain ``arange`` targets, as the reference) spreads each row's target over equal texts as
+    :func:`clip_loss` does.
+    """
+    imu = F.normalize(imu_features, dim=-1)
+    text = F.normalize(text_features, dim=-1)
+    logits = logit_scale * imu @ text.T / temperature
+    if text_ids is None:
+        targets = torch.arange(logits.shape[0], device=logits.device)
+    else:
+        same = (text_ids[:, None] == text_ids[None, :]).to(logits.dtype)
+        targets = same / same.sum(dim=1, keepdim=True)
+    return F.cross_entropy(logits, targets)
 
 
 def _gathered_sizes(size: int, device: torch.device) -> list[int]:

@@ -3,7 +3,8 @@
 Runs unchanged on one CPU, one GPU, or many processes (``accelerate launch`` / ``torchrun``). Each step: load
 a batch (``pretrain.data``), augment it on the device (``pretrain.augment``), embed IMU windows and their
 descriptions, gather features across processes, and minimise the symmetric, duplicate-aware CLIP loss
-(``pretrain.loss``), plus, when ``train.view_contrast_weight`` > 0, an augmented-view InfoNCE term between two
+(``pretrain.loss``; ``train.loss: imu_to_text`` the reference's one-way loss instead, :func:`contrastive_loss`),
+plus, when ``train.view_contrast_weight`` > 0, an augmented-view InfoNCE term between two
 augmentations of the same clips (:func:`augmented_view_loss`). AdamW with linear warm-up then cosine decay,
 gradient accumulation and clipping, bf16 autocast on GPU. The schedule's length is the config's
 (``train.max_steps``, else ``train.epochs``); ``stop_at`` (``--max-steps``) only says where this invocation
@@ -51,7 +52,7 @@ from .checkpoint import (
 from .config import PretrainConfig, TrainConfig
 from .data import EpochBatches, batch_loader
 from .llm_encoder import parameter_counts
-from .loss import clip_loss, gather_features
+from .loss import clip_loss, gather_features, imu_to_text_loss
 from .model import MotionTextModel
 
 
@@ -201,8 +202,13 @@ def setup_training(config: PretrainConfig, accelerator, total_steps: int, compil
     if compile_encoder:
         model.imu_encoder = torch.compile(model.imu_encoder)
     optimizer = torch.optim.AdamW(parameter_groups(model, settings.weight_decay), lr=settings.lr)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: learning_rate_factor(step, settings.warmup_steps, total_steps))
+    if settings.schedule == "constant":  # the reference: Adam at one rate throughout (after any warm-up)
+        def factor(step: int) -> float:
+            return min(1.0, (step + 1) / settings.warmup_steps) if settings.warmup_steps else 1.0
+    else:
+        def factor(step: int) -> float:
+            return learning_rate_factor(step, settings.warmup_steps, total_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     augmenter = Augmenter(config.augment, seed=settings.seed * 1000 + accelerator.process_index)
     return Training(accelerator, model, accelerator.unwrap_model(model), optimizer, scheduler, augmenter,
@@ -221,8 +227,9 @@ def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list
             imu_features = F.normalize(model.imu_projection(pooled), dim=-1)
             text_features = model.encode_text(texts)
         all_imu, all_text, all_ids = gather_features(
-            imu_features.float(), text_features.float(), text_ids(texts, accelerator.device))
-        loss = clip_loss(all_imu, all_text, model.clamped_logit_scale(), all_ids)
+            imu_features.float(), text_features.float(),
+            text_ids(texts, accelerator.device) if run.settings.duplicate_aware else None)
+        loss = contrastive_loss(run.settings, model, all_imu, all_text, all_ids)
         if run.settings.view_contrast_weight > 0:
             loss = loss + run.settings.view_contrast_weight * augmented_view_loss(
                 model, pooled, run.augmenter(imu, mask), run.settings.view_contrast_temperature, accelerator)
@@ -234,6 +241,15 @@ def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list
         run.scheduler.step()
         run.optimizer.zero_grad(set_to_none=True)
     return loss
+
+
+def contrastive_loss(settings: TrainConfig, model: MotionTextModel, imu: torch.Tensor, text: torch.Tensor,
+                     ids: torch.Tensor | None) -> torch.Tensor:
+    """The text alignment objective ``settings`` names (see :class:`pretrain.config.TrainConfig`)."""
+    scale = model.clamped_logit_scale() if settings.clamp_logit_scale else model.logit_scale.exp()
+    if settings.loss == "imu_to_text":
+        return imu_to_text_loss(imu, text, scale, ids, settings.loss_temperature)
+    return clip_loss(imu, text, scale / settings.loss_temperature, ids)
 
 
 def augmented_view_loss(model: MotionTextModel, pooled: torch.Tensor, view: tuple[torch.Tensor, torch.Tensor],
@@ -320,7 +336,8 @@ def _train(config: PretrainConfig, corpus: Path, output: Path, accelerator, run_
     rank, world = accelerator.process_index, accelerator.num_processes
 
     def epoch_batches(epoch: int) -> EpochBatches:
-        return EpochBatches(str(corpus), settings.batch_size, window, settings.seed, epoch, channels, rank, world)
+        return EpochBatches(str(corpus), settings.batch_size, window, settings.seed, epoch, channels, rank, world,
+                            crop=config.data.crop)
 
     batches = epoch_batches(0)
     if len(batches) == 0:

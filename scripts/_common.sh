@@ -7,7 +7,7 @@ usage_if_short() {
   fi
 }
 usage_if_short $#
-corpus=$1 output=$2 config=${3:-unimts}
+corpus=$1 output=$2 config=${3:-unimts-ours}
 launch_shift=$(( $# < 3 ? $# : 3 ))
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=${PYTHON:-.venv/bin/python}

@@ -199,7 +199,8 @@ def test_cli_writes_json_and_markdown(checkpoint, tmp_path):
     assert full["shots_per_class"] == [10] * 4 and len(full["per_seed"]) == 2
     assert len(document["selection"]["full"][0]["validation"]) == 8  # 2 of each class's 10 held out
     table = (tmp_path / "ft.md").read_text()
-    assert "| shots | probe | minirocket |" in table and "| k=1 |" in table and "| full |" in table
+    assert "| shots | probe | minirocket |" in table and "| k=1 |" in table
+    assert "| full (8 train + 2 validation) |" in table  # the held-out fifth is named, not hidden
 
 
 def test_cli_fine_tunes_custom_data_with_the_old_spellings(checkpoint, splits, tmp_path):

@@ -30,7 +30,7 @@ def wheel(tmp_path_factory):
 @pytest.mark.slow
 def test_wheel_carries_configs_and_trains_by_config_name_outside_the_checkout(wheel, tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"pretrain/configs/cpu-small.yaml", "pretrain/configs/unimts.yaml", "pretrain/py.typed"} <= names
+    assert {"pretrain/configs/cpu-small.yaml", "pretrain/configs/unimts-ours.yaml", "pretrain/configs/unimts-paper.yaml", "pretrain/py.typed"} <= names
     assert "benchmarks/data/unimts_benchmarks.json" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

@@ -38,8 +38,8 @@ def pretrain(*args, launcher=(sys.executable, "-m", "pretrain")):
 
 
 def test_bundled_configs_load_and_override():
-    assert {"cpu-small", "unimts"} <= set(available())
-    small, paper = load_config("cpu-small"), load_config("unimts")
+    assert {"cpu-small", "unimts-ours", "unimts-paper"} <= set(available()) and "unimts" not in available()
+    small, paper = load_config("cpu-small"), load_config("unimts-ours")
     assert paper.model.imu_encoder.channels[-1] == 512 and paper.data.window == 200
     assert paper.model.text_tower["kind"] == "open_clip" and small.model.text_tower["kind"] == "minilm"
     assert override(small, "train.lr=0.5").train.lr == 0.5 and small.train.lr != 0.5

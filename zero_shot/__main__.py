@@ -18,6 +18,12 @@ file, X and y of different lengths, label ids without a description, the wrong c
 benchmark, a bad model folder, or any problem with the only dataset asked for - prints one line
 ``error: <file>: <problem>`` on stderr, exits with code 2 and writes nothing.
 
+``--protocol unimts`` evaluates exactly as the UniMTS reference code does (:mod:`zero_shot.protocol`: each class's
+synonyms joined into one text, no template; the whole series resampled by FFT, then its first 10 s); the default
+``ours`` ensembles templates x synonyms and resamples the prefix with an anti-aliasing filter. ``--class-text``
+and ``--resampling`` change one setting of the chosen protocol. The JSON and the report record the protocol; the
+report sets the paper's columns beside ours only for runs made the reference's way.
+
 ``--baseline llm`` asks a language or vision-language model on any OpenAI-compatible server to classify the
 same windows (:mod:`zero_shot.llm_baseline`): beside the model given by ``--model``, or alone without it.
 """
@@ -38,6 +44,7 @@ from skeletons.atomic import write_text_atomic
 from skeletons.errors import exit_on_bad_input
 
 from .llm_baseline import add_llm_arguments, llm_settings, run_llm_baseline_document
+from .protocol import add_protocol_arguments, zero_shot_protocol
 from .report import write_report
 from .run import DEFAULT_DATA_ROOT, load_splits, run_zero_shot
 from .windows import WINDOW_S
@@ -59,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="torch device of the model (default: cuda when available, else cpu)")
     parser.add_argument("--remove-gravity", action="store_true",
                         help="subtract gravity from accelerometers whose data includes it")
+    add_protocol_arguments(parser)
     add_custom_data_arguments(parser)
     add_llm_arguments(parser)
     return parser
@@ -99,9 +107,10 @@ def run(args: argparse.Namespace) -> dict:
     splits, skipped, failed = load_splits(benchmarks, args.data_root, args.split)
     payload = {}
     if args.model:
+        protocol = zero_shot_protocol(args.protocol, class_text=args.class_text, resampling=args.resampling)
         payload = run_zero_shot(args.model, splits, data_root=args.data_root, split=args.split,
                                 batch_size=args.batch_size, device=args.device, gravity=gravity,
-                                progress=sys.stderr.isatty())
+                                progress=sys.stderr.isatty(), protocol=protocol)
         payload.update(skipped=skipped, failed={**failed, **payload["failed"]})
     if settings is not None:
         section = run_llm_baseline_document(splits, settings, split=args.split, progress=sys.stderr.isatty())

@@ -17,9 +17,9 @@ from tqdm.auto import tqdm
 
 from benchmarks.loader import BenchmarkSplit
 from benchmarks.metrics import classification_metrics, confusion
-from benchmarks.prepare import WINDOW, iter_prepared
+from benchmarks.prepare import WINDOW, Resampling, iter_prepared
 
-from .prompts import TEMPLATES, class_text_embeddings
+from .prompts import TEMPLATES, ClassText, class_text_embeddings
 
 
 @dataclass
@@ -65,16 +65,19 @@ def zero_shot_scores(model, imu: np.ndarray | torch.Tensor, mask: np.ndarray | t
 
 def evaluate_split(model, split: BenchmarkSplit, *, batch_size: int = 256, use_gyro: bool | None = None,
                    gravity: Literal["keep", "remove"] = "keep", templates: tuple[str, ...] = TEMPLATES,
-                   window: int = WINDOW, progress: bool = False) -> DatasetResult:
+                   window: int = WINDOW, progress: bool = False, class_text: ClassText = "ensemble",
+                   resampling: Resampling = "polyphase") -> DatasetResult:
     """Zero-shot metrics of ``model`` on ``split``, prepared in chunks of ``batch_size`` series.
 
     ``use_gyro`` None uses the gyroscope exactly when the model reads it (``model.channels == 6``);
-    ``gravity`` as in :func:`benchmarks.prepare.iter_prepared`.
+    ``gravity`` and ``resampling`` as in :func:`benchmarks.prepare.iter_prepared`; ``class_text`` as in
+    :func:`zero_shot.prompts.class_text_embeddings` (:mod:`zero_shot.protocol` sets both).
     """
     if use_gyro is None:
         use_gyro = model.channels == 6
-    class_embeddings = class_text_embeddings(model, split.descriptions, templates)
-    chunks = iter_prepared(split, batch_size=batch_size, window=window, use_gyro=use_gyro, gravity=gravity)
+    class_embeddings = class_text_embeddings(model, split.descriptions, templates, class_text=class_text)
+    chunks = iter_prepared(split, batch_size=batch_size, window=window, use_gyro=use_gyro, gravity=gravity,
+                           resampling=resampling)
     scores, targets = [], []
     for imu, mask, chunk_targets in tqdm(chunks, total=math.ceil(len(split.x) / batch_size), leave=False,
                                          desc=split.dataset.name, unit="batch", disable=not progress):

@@ -5,11 +5,13 @@ each of a few fixed sentence templates, every sentence is embedded by the model'
 class embedding is the renormalised mean of those unit vectors: prompt ensembling as in CLIP (Radford et
 al., ICML 2021, Sec. 3.1.4), which averages the noise of any single phrasing. The templates are written
 once, plain and activity-neutral, and are never tuned on benchmark results. (UniMTS itself joins the
-synonyms into one text per class; ensembling keeps each phrasing a whole sentence.)
+synonyms into one text per class; ensembling keeps each phrasing a whole sentence. ``class_text="joined"``
+reproduces that: :func:`joined_class_text`, no template, one text per class.)
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -38,6 +40,17 @@ def class_descriptions(classes: str | Sequence[str | Sequence[str]]) -> list[lis
     return result
 
 
+#: How a class becomes text: ``ensemble`` (ours: templates x synonyms, averaged) or ``joined`` (the reference's:
+#: its synonyms joined by spaces into one text, no template).
+CLASS_TEXTS = ("ensemble", "joined")
+ClassText = Literal["ensemble", "joined"]
+
+
+def joined_class_text(synonyms: Sequence[str]) -> str:
+    """The reference's text of one class: ``' '.join(synonyms)`` (UniMTS ``data.py``'s ``label_list``)."""
+    return " ".join(synonyms)
+
+
 def class_prompts(synonyms: Sequence[str], templates: Sequence[str] = TEMPLATES) -> list[str]:
     """Every template filled with every synonym of one class."""
     return [template.format(synonym) for template in templates for synonym in synonyms]
@@ -45,16 +58,23 @@ def class_prompts(synonyms: Sequence[str], templates: Sequence[str] = TEMPLATES)
 
 @torch.no_grad()
 def class_text_embeddings(model, descriptions: str | Sequence[str | Sequence[str]],
-                          templates: Sequence[str] = TEMPLATES, batch_size: int = 256) -> torch.Tensor:
+                          templates: Sequence[str] = TEMPLATES, batch_size: int = 256,
+                          class_text: ClassText = "ensemble") -> torch.Tensor:
     """(K, D) L2-normalised class embeddings, row k from ``descriptions[k]``: one description (a string) or
-    the synonyms of class k (a list), see :func:`class_descriptions`.
+    the synonyms of class k (a list), see :func:`class_descriptions`. ``class_text="joined"`` embeds the one
+    text :func:`joined_class_text` per class instead and ignores ``templates``.
 
     ``model`` is a :class:`pretrain.MotionTextModel` (anything with ``encode_text(list[str]) -> (B, D)``
     unit vectors). Sentences are embedded in batches of ``batch_size``, each distinct one once, without
     gradients; the result is an ordinary tensor, so fine-tuning may use it as a fixed classifier.
     """
     descriptions = class_descriptions(descriptions)
-    prompts = [class_prompts(synonyms, templates) for synonyms in descriptions]
+    if class_text not in CLASS_TEXTS:
+        raise ValueError(f"class_text must be one of {', '.join(CLASS_TEXTS)}, got {class_text!r}")
+    if class_text == "joined":
+        prompts = [[joined_class_text(synonyms)] for synonyms in descriptions]
+    else:
+        prompts = [class_prompts(synonyms, templates) for synonyms in descriptions]
     unique = sorted({p for sentences in prompts for p in sentences})
     embedded = torch.cat([model.encode_text(unique[i:i + batch_size]) for i in range(0, len(unique), batch_size)])
     row = {prompt: i for i, prompt in enumerate(unique)}

@@ -24,6 +24,7 @@ from skeletons.errors import InputError
 
 from .evaluate import DatasetResult, evaluate_split
 from .prompts import TEMPLATES
+from .protocol import ZeroShotProtocol, zero_shot_protocol
 
 DEFAULT_DATA_ROOT = "data/benchmarks"
 Benchmark = str | Dataset | BenchmarkSplit | Callable[[], BenchmarkSplit]
@@ -70,15 +71,23 @@ def load_splits(benchmarks: Sequence[Benchmark], data_root: str | os.PathLike = 
 def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequence[Benchmark], *,
                   data_root: str | os.PathLike = DEFAULT_DATA_ROOT, split: str = "test", batch_size: int = 256,
                   device: str = "cpu", gravity: Literal["keep", "remove"] = "keep",
-                  templates: tuple[str, ...] = TEMPLATES, progress: bool = False) -> dict:
+                  templates: tuple[str, ...] = TEMPLATES, progress: bool = False,
+                  protocol: ZeroShotProtocol | str = "ours") -> dict:
     """Zero-shot metrics of ``model`` (a model folder or a loaded model) on ``benchmarks``; the document.
+
+    ``protocol`` is a :class:`zero_shot.protocol.ZeroShotProtocol` or a protocol name (``ours``, ``unimts``):
+    how class text is built and how series are resampled.
 
     Returns:
         ``{"model_folder", "model": {"channels", "embed_dim"}, "protocol", "results": {name: metrics},
-        "average", "datasets": {name: {"source", "level", "classes", "joints", "gravity", "gravity_assumed"}},
-        "confusion": {name: (K, K) counts}, "skipped", "failed"}``, metrics as fractions in [0, 1]
-        (:func:`benchmarks.metrics.classification_metrics`).
+        "average", "average_outside_paper", "datasets": {name: {"source", "level", "classes", "joints", "gravity",
+        "gravity_assumed"}}, "confusion": {name: (K, K) counts}, "skipped", "failed"}``, metrics as fractions in
+        [0, 1] (:func:`benchmarks.metrics.classification_metrics`). ``average`` is over the paper's datasets only
+        (those with a paper level; empty when none ran), ``average_outside_paper`` over the others (BasicMotions,
+        HAPT, custom data). ``protocol`` records the protocol's name and settings.
     """
+    if isinstance(protocol, str):
+        protocol = zero_shot_protocol(protocol)
     splits, skipped, failed = load_splits(benchmarks, data_root, split)
     folder = None if isinstance(model, MotionTextModel) else os.fspath(model)
     if folder is not None:
@@ -86,10 +95,11 @@ def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequen
     check_model_data(model, folder)
     use_gyro = model.channels == 6
     results = [evaluate_split(model, s, batch_size=batch_size, use_gyro=use_gyro, gravity=gravity,
-                              templates=templates, progress=progress)
+                              templates=templates, progress=progress, class_text=protocol.class_text,
+                              resampling=protocol.resampling)
                for s in tqdm(splits, desc="datasets", unit="dataset", disable=not progress)]
     return document(folder, model, results, splits, skipped, failed, split=split, use_gyro=use_gyro,
-                    gravity=gravity, templates=templates)
+                    gravity=gravity, templates=templates, protocol=protocol)
 
 
 def check_model_data(model: MotionTextModel, folder: str | None) -> None:
@@ -102,9 +112,11 @@ def check_model_data(model: MotionTextModel, folder: str | None) -> None:
 
 def document(folder: str | None, model: MotionTextModel, results: list[DatasetResult], splits: list[BenchmarkSplit],
              skipped: list[str], failed: dict[str, str], *, split: str, use_gyro: bool, gravity: str,
-             templates: tuple[str, ...]) -> dict:
+             templates: tuple[str, ...], protocol: ZeroShotProtocol | None = None) -> dict:
     """The results document of a run."""
+    protocol = protocol or zero_shot_protocol("ours")
     metrics = {r.name: r.metrics for r in results}
+    in_paper = {s.dataset.name for s in splits if s.dataset.level is not None}
     datasets = {s.dataset.name: {"source": s.source, "level": s.dataset.level, "classes": r.class_names,
                                  "joints": s.dataset.joint_names, "gravity": s.dataset.gravity,
                                  "gravity_assumed": s.dataset.gravity_assumed}
@@ -112,11 +124,14 @@ def document(folder: str | None, model: MotionTextModel, results: list[DatasetRe
     return {
         "model_folder": folder,
         "model": {"channels": model.channels, "embed_dim": model.embed_dim},
-        "protocol": {"split": split, "window": WINDOW, "rate_hz": TARGET_RATE_HZ, "use_gyro": use_gyro,
+        "protocol": {**protocol.to_json(), "split": split, "window": WINDOW, "rate_hz": TARGET_RATE_HZ,
+                     "use_gyro": use_gyro,
                      "gravity": "removed where included" if gravity == "remove" else "as recorded",
-                     "templates": list(templates), "score": "cosine similarity"},
+                     "templates": list(templates) if protocol.class_text == "ensemble" else [],
+                     "score": "cosine similarity"},
         "results": metrics,
-        "average": average_metrics(metrics),
+        "average": average_metrics({k: v for k, v in metrics.items() if k in in_paper}),
+        "average_outside_paper": average_metrics({k: v for k, v in metrics.items() if k not in in_paper}),
         "datasets": datasets,
         "confusion": {r.name: r.confusion.tolist() for r in results},
         "skipped": skipped,

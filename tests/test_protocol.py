@@ -208,3 +208,20 @@ def test_unimts_paper_config_trains_with_the_references_one_way_loss():
         losses.append(loss.item())
     assert run.scheduler.get_last_lr() == [1e-4, 1e-4]  # constant, no warm-up or decay
     assert run.unwrapped.logit_scale.item() != pytest.approx(math.log(200.0))  # the scale trains, unclamped
+
+
+def test_zero_shot_report_sets_the_papers_columns_beside_unimts_runs_only(checkpoint, ucihar_root, tmp_path):
+    reports = {}
+    for protocol in ("unimts", "ours"):
+        output, report = tmp_path / f"{protocol}.json", tmp_path / f"{protocol}.md"
+        zero_shot_main(["--model", str(checkpoint), "--benchmarks", "UCIHAR,basicmotions", "--data-root",
+                        str(ucihar_root), "--protocol", protocol, "--output", str(output), "--report", str(report)])
+        payload = json.loads(output.read_text())
+        # the average is over the paper's datasets only: UCI-HAR; BasicMotions is averaged apart
+        assert payload["average"]["datasets"] == 1 and payload["average"]["acc"] == payload["results"]["UCI-HAR"]["acc"]
+        assert payload["average_outside_paper"]["acc"] == payload["results"]["BasicMotions"]["acc"]
+        reports[protocol] = report.read_text()
+    table = reports["unimts"].split("## Confusion")[0]
+    assert "paper Acc" in table and "| 35.2 |" in table and "different protocol" not in table
+    ours_table, paper_apart = reports["ours"].split("## The paper's figures: a different protocol")
+    assert "paper Acc" not in ours_table and "| UCI-HAR | 35.2 | 22.0 | 53.1 |" in paper_apart

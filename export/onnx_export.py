@@ -105,17 +105,6 @@ def _quiet_root_logger():
         root.setLevel(level)
 
 
-@contextlib.contextmanager
-def _quiet_root_logger():
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        root.setLevel(level)
-
-
 def quantize_int8(source: str | os.PathLike, output: str | os.PathLike,
                   calibration: np.ndarray | None = None) -> Path:
     """Int8 copy of the fp32 file ``source`` at ``output``: dynamic when ``calibration`` is None, else static

@@ -88,13 +88,6 @@ def zero_shot_classifier(model: MotionTextModel, descriptions: Sequence[Sequence
     return MotionClassifier(model.imu_encoder, model.imu_projection, head, model.channels)
 
 
-def class_matrix(model: MotionTextModel, descriptions: Sequence[Sequence[str]]) -> torch.Tensor:
-    """(K, D) zero-shot class embeddings (prompt-ensembled unit rows) times the model's logit scale: the
-    matrix the zero-shot scores are taken against (:func:`zero_shot.evaluate.zero_shot_scores`)."""
-    with torch.no_grad():
-        return class_text_embeddings(model, descriptions) * model.clamped_logit_scale().float()
-
-
 def device_for(model: MotionTextModel, joints: Sequence[str], gravity: str = "included") -> DeviceDescription:
     """The device description of ``model`` read through ``joints``: rate and window of its training windows
     (``model.data`` where the folder records them, else the evaluation protocol's 20 Hz and 200 samples)."""

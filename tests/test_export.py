@@ -16,13 +16,14 @@ from benchmarks.loader import load_split
 from benchmarks.prepare import prepare_split
 from benchmarks.registry import BASIC_MOTIONS
 from export.__main__ import main
-from export.graph import build_classifier, class_matrix, device_for
+from export.graph import build_classifier, device_for
 from export.onnx_export import export_onnx, quantize_int8, read_metadata
 from export.stream import StreamingClassifier, read_recording
 from pretrain.model import load_model
 from skeletons.body import JOINT_INDEX
 from tests.conftest import save_tiny_model
 from zero_shot.evaluate import zero_shot_scores
+from zero_shot.prompts import class_text_embeddings
 
 REPO = Path(__file__).resolve().parents[1]
 LABELS = [list(synonyms) for synonyms in BASIC_MOTIONS.labels]
@@ -71,7 +72,8 @@ def test_parity_with_zero_shot_on_basic_motions(exported, basic_motions):
     (times the logit scale): the in-graph placement and mask are the evaluation protocol's."""
     model, _, fp32, _ = exported
     imu, mask, _ = basic_motions
-    classes = class_matrix(model, LABELS)
+    with torch.no_grad():  # zero-shot's class matrix: prompt-ensembled unit rows times the logit scale
+        classes = class_text_embeddings(model, LABELS) * model.clamped_logit_scale()
     reference = zero_shot_scores(model, imu, mask, classes)
     onnx_scores = _session(fp32).run(None, {"window": imu[:, :, [WRIST]]})[0]
     diff = np.abs(onnx_scores - reference).max()

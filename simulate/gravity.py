@@ -57,10 +57,13 @@ def remove_gravity(x: torch.Tensor, mask: torch.Tensor | None = None, rate_hz: f
     valid = mask[..., :3].amax(-1, keepdim=True).gt(0).to(x.dtype)  # (B, T, J, 1)
     acceleration = x[..., :3]
     if x.shape[-1] == 6:
-        to_first = _rotation_to_first_sample(x[..., 3:6], 1.0 / rate_hz)  # (B, T, J, 3, 3)
-        in_first = (to_first @ acceleration.unsqueeze(-1)).squeeze(-1)
-        gravity_first = _masked_time_mean(in_first, valid)  # (B, 1, J, 3)
-        gravity = (to_first.transpose(-1, -2) @ gravity_first.unsqueeze(-1)).squeeze(-1)
+        # Component-major (3, B, J, T) throughout: the 3x3 algebra becomes elementwise products over long
+        # contiguous runs of time steps, where batched 3x3 matrix products would run one tiny GEMM each.
+        to_first = _rotation_to_first_sample(x[..., 3:6].permute(3, 0, 2, 1), 1.0 / rate_hz)  # (3, 3, B, J, T)
+        in_first = (to_first * acceleration.permute(3, 0, 2, 1)[None]).sum(1)  # Q_t f_t, (3, B, J, T)
+        weights = valid.permute(3, 0, 2, 1)  # (1, B, J, T)
+        gravity_first = (in_first * weights).sum(-1, keepdim=True) / weights.sum(-1, keepdim=True).clamp_min(1.0)
+        gravity = (to_first * gravity_first[:, None]).sum(0).permute(1, 3, 2, 0)  # Q_t^T g, (B, T, J, 3)
     else:
         gravity = _masked_time_mean(acceleration, valid)
     return torch.cat(((acceleration - gravity) * valid, x[..., 3:]), dim=-1)
@@ -72,30 +75,37 @@ def _masked_time_mean(values: torch.Tensor, weights: torch.Tensor) -> torch.Tens
 
 
 def _rotation_to_first_sample(rate: torch.Tensor, dt: float) -> torch.Tensor:
-    """``Q_t = R_0^T R_t`` (B, T, J, 3, 3) from body-frame angular rates (B, T, J, 3) sampled every dt.
+    """``Q_t = R_0^T R_t`` as (3, 3, ..., T) from component-major body-frame angular rates (3, ..., T)
+    sampled every dt.
 
     ``R' = R [w]x`` for body-frame rates, so ``Q_t`` is the ordered product of the per-step rotations
-    ``exp([w dt]x)``. The product runs as a parallel prefix scan (Hillis & Steele, 1986): log2(T) batched
-    matrix products, no loop over time steps.
+    ``exp([w dt]x)``. The product runs as a parallel prefix scan (Hillis & Steele, 1986): log2(T) rounds
+    of elementwise 3x3 products, no loop over time steps.
     """
-    steps = _rotation_exp(0.5 * (rate[:, :-1] + rate[:, 1:]) * dt)  # (B, T - 1, J, 3, 3)
-    identity = torch.eye(3, dtype=rate.dtype, device=rate.device).expand(rate.shape[0], 1, rate.shape[2], 3, 3)
-    product = torch.cat((identity, steps), dim=1)
+    steps = _rotation_exp(0.5 * (rate[..., :-1] + rate[..., 1:]) * dt)  # (3, 3, ..., T - 1)
+    identity = torch.eye(3, dtype=rate.dtype, device=rate.device).reshape(3, 3, *[1] * (rate.ndim - 1))
+    product = torch.cat((identity.expand(*steps.shape[:-1], 1), steps), dim=-1)
     shift = 1
-    while shift < product.shape[1]:
-        product = torch.cat((product[:, :shift], product[:, :-shift] @ product[:, shift:]), dim=1)
+    while shift < product.shape[-1]:
+        earlier, later = product[..., :-shift], product[..., shift:]
+        product = torch.cat((product[..., :shift], (earlier[:, :, None] * later[None]).sum(1)), dim=-1)
         shift *= 2
     return product
 
 
 def _rotation_exp(rotation_vector: torch.Tensor) -> torch.Tensor:
-    """Rodrigues' formula: rotation matrices (..., 3, 3) from rotation vectors (..., 3)."""
-    angle = rotation_vector.norm(dim=-1)[..., None, None]
-    x, y, z = rotation_vector.unbind(-1)
-    zero = torch.zeros_like(x)
-    skew = torch.stack((zero, -z, y, z, zero, -x, -y, x, zero), dim=-1).unflatten(-1, (3, 3))
-    # sin(a) / a and (1 - cos(a)) / a^2 = (sin(a/2) / (a/2))^2 / 2, both finite at a = 0.
+    """Rodrigues' formula, component-major: rotation matrices (3, 3, ...) from rotation vectors (3, ...).
+
+    ``exp([v]x) = I + a [v]x + b [v]x^2`` with ``[v]x^2 = v v^T - |v|^2 I``, ``a = sin(t) / t`` and
+    ``b = (1 - cos(t)) / t^2 = (sin(t/2) / (t/2))^2 / 2``, both finite at ``t = |v| = 0``.
+    """
+    angle = rotation_vector.norm(dim=0)
     first = torch.sinc(angle / torch.pi)
     second = 0.5 * torch.sinc(angle / (2 * torch.pi)) ** 2
-    identity = torch.eye(3, dtype=rotation_vector.dtype, device=rotation_vector.device)
-    return identity + first * skew + second * (skew @ skew)
+    x, y, z = rotation_vector
+    zero = torch.zeros_like(x)
+    skew = torch.stack((zero, -z, y, z, zero, -x, -y, x, zero)).unflatten(0, (3, 3))
+    outer = rotation_vector[:, None] * rotation_vector[None]
+    diagonal = (1.0 - second * angle * angle) * torch.eye(3, dtype=x.dtype, device=x.device).reshape(
+        3, 3, *[1] * x.ndim)
+    return diagonal + first * skew + second * outer

@@ -19,18 +19,18 @@ def test_bench_eval_reports_series_per_second(tmp_path, capsys):
     assert "\n" not in line and "series/s zero-shot on BasicMotions" in line
 
 
-def test_bench_train_times_the_training_step_of_pretrain(tmp_path, monkeypatch, capsys):
-    from experiments.speed import train_speed
+def test_bench_step_times_the_training_step_of_pretrain(tmp_path, monkeypatch, capsys):
+    from experiments.speed import step_speed
     from pretrain import train as training
 
     calls = []
     real_step = training.train_step
-    monkeypatch.setattr(train_speed, "train_step", lambda *args: calls.append(1) or real_step(*args))
+    monkeypatch.setattr(step_speed, "train_step", lambda *args: calls.append(1) or real_step(*args))
     config = override(load_config("cpu-small"), "model.imu_encoder.channels=[8, 8]",
                       "model.imu_encoder.strides=[1, 2]", "model.embed_dim=16", "data.window=40")
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(config.to_dict()))
-    figures = train_speed.bench_train(config=str(path), batch=4, steps=2)
+    figures = step_speed.bench_step(config=str(path), batch=4, steps=2)
     assert len(calls) == 3 and figures["samples_per_s"] > 0  # warm-up + 2 timed steps, all the real step
     assert "samples/s" in capsys.readouterr().out
 

@@ -1,8 +1,10 @@
-"""The speed suite: ``python -m experiments.speed simulate|augment|train|eval|all [--config NAME]``.
+"""The speed suite: ``python -m experiments.speed train|simulate|augment|step|eval|export|all``.
 
-One module per measurement (:mod:`.simulate_speed`, :mod:`.augment_speed`, :mod:`.train_speed`,
-:mod:`.zero_shot_speed`), the shared timing and recording helpers in :mod:`.timing`, the machine
-description in :mod:`.machine`, and the plain per-sample loops the batched code is timed against in
-:mod:`.reference`. Figures are appended to ``experiments/speed/results/speed.jsonl``; speed is measured
-here, never asserted by tests.
+One module per measurement (:mod:`.train_speed`, :mod:`.simulate_speed`, :mod:`.augment_speed`,
+:mod:`.step_speed`, :mod:`.zero_shot_speed`, :mod:`.export_speed`); the plain implementations the fast
+paths are timed against, kept out of the library: :mod:`.reference_stgcn` (the paper's network in its
+reference layout), :mod:`.reference_simulate` (simulation clip by clip and joint by joint) and
+:mod:`.reference` (augmentation sample by sample); shared timing and recording in :mod:`.timing`, peak
+memory in :mod:`.memory`, the machine in :mod:`.machine`, the closing summary in :mod:`.report`. Figures are
+appended to ``experiments/speed/results/speed.jsonl``; speed is measured here, never asserted by tests.
 """

@@ -39,6 +39,21 @@ def best_of(function: Callable[[], object], repeats: int) -> float:
     return min(times)
 
 
+def interleaved_best(functions: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """The shortest wall time in seconds of each function over ``repeats`` rounds, after one warm-up call
+    each; every round calls each function once, in turn, so that a change in the machine's load (shared
+    cores, clock changes) falls on all of them alike rather than on whichever ran during it."""
+    for function in functions.values():
+        function()
+    best = {name: float("inf") for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
 def smooth_random_clips(count: int, frames: int, fps: float, seed: int = 0) -> np.ndarray:
     """(count, frames, 22, 3) positions: a standing body whose joints drift along smooth random paths."""
     rng = np.random.default_rng(seed)

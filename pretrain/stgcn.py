@@ -39,6 +39,12 @@ CHANNELS_LAST_BELOW = 256
 #: on AVX512 CPUs, a Xeon and an EPYC; e.g. an 8 -> 8 stride-2 block at batch 16), and narrow layers gain
 #: nothing from the layout.
 CHANNELS_LAST_MIN = 16
+#: Under bf16 autocast on the CPU every block of at least CHANNELS_LAST_MIN channels runs channels-last:
+#: oneDNN's bf16 kernels favour it at every width (paper-width training step 6.4 against 5.9 samples/s).
+
+
+def _cpu_bf16_autocast() -> bool:
+    return torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
 
 
 class GraphConvolution(nn.Module):
@@ -90,6 +96,7 @@ class STGCNBlock(nn.Module):
         self.out_channels = out_channels
         narrowest = min(in_channels, out_channels) if residual else out_channels
         self.channels_last = CHANNELS_LAST_MIN <= narrowest and out_channels < CHANNELS_LAST_BELOW
+        self.channels_last_bf16 = CHANNELS_LAST_MIN <= narrowest
         self.gcn = GraphConvolution(in_channels, out_channels, partitions)
         self.tcn = nn.Sequential(
             nn.BatchNorm2d(out_channels),
@@ -127,9 +134,12 @@ class STGCNBlock(nn.Module):
         return F.relu(out, inplace=True).permute(0, 2, 3, 1).contiguous()
 
     def _convolution_layout(self, x: torch.Tensor) -> torch.Tensor:
-        """(V, T, N, C) -> (V, C, T, N): a channels-last view where ``self.channels_last``, else NCHW."""
+        """(V, T, N, C) -> (V, C, T, N): a channels-last view where ``self.channels_last`` (or, under CPU bf16
+        autocast, ``self.channels_last_bf16``), else NCHW."""
         x = x.permute(0, 3, 1, 2)
-        return x if self.channels_last else x.contiguous()
+        bf16 = self.channels_last_bf16 and x.device.type == "cpu" and _cpu_bf16_autocast()
+        channels_last = self.channels_last or bf16
+        return x if channels_last else x.contiguous()
 
 
 class STGCN(nn.Module):

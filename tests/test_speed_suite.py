@@ -114,7 +114,8 @@ def test_bench_train_times_both_networks_and_reports_the_ratios(capsys):
 
 def test_summary_prints_the_machine_then_ratios_then_absolute_figures():
     results = {
-        "train": {"samples_per_s": {"plain fp32": 2.0, "ours bf16": 5.0}, "ratio": 2.5, "ratio_label": "ours bf16 vs plain fp32",
+        "train": {"samples_per_s": {"plain fp32": 2.0, "ours bf16": 5.0}, "ratio": 2.5,
+                  "ratio_label": "ours bf16 vs plain fp32",
                   "ratio_fp32": 1.1, "batch": 16, "window": 200, "channels": 3, "device": "cpu",
                   "peak_memory_mb": {"plain fp32": 900.0, "ours bf16": None}},
         "augment": {"pipeline_speedup": 31.0, "rotation_speedup": 9.0, "pipeline_batched_s": 0.006,

@@ -9,8 +9,8 @@ import torch
 from pretrain.augment import Augmenter, random_rotations, rotate_joints
 from pretrain.config import load_config
 
-from .reference import augment_per_sample_loop, rotate_per_sample_loop
 from .memory import peak_memory_mb
+from .reference import augment_per_sample_loop, rotate_per_sample_loop
 from .timing import interleaved_best
 
 
@@ -45,7 +45,8 @@ def bench_augment(batch: int = 64, frames: int = 200, repeats: int = 7, config: 
           f"peak memory {_megabytes(figures['peak_memory_mb'])}")
     floor = floor_costs(x, mask, settings, repeats)
     figures.update(floor)
-    print(f"  floor of the batched pipeline: its {floor['noise_draws']:,} Gaussian draws {floor['draws_s'] * 1e3:.2f} ms, "
+    print(f"  floor of the batched pipeline: its {floor['noise_draws']:,} Gaussian draws "
+          f"{floor['draws_s'] * 1e3:.2f} ms, "
           f"writing the (B, T, 22, 6) output and mask {floor['output_s'] * 1e3:.2f} ms")
     return figures
 

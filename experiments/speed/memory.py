@@ -8,11 +8,10 @@ earlier work and reused by this one would not show) and resetting the kernel's h
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import ctypes
 import ctypes.util
+from collections.abc import Callable
+from pathlib import Path
 
 import torch
 

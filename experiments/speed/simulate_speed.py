@@ -37,10 +37,10 @@ def bench_simulate(clips: int = 1024, plain_clips: int = 32, seconds: float = 10
         config = CorpusConfig(source="benchmark", rate_hz=20.0, sensor=sensor)
         model = SensorModel.consumer() if sensor == "consumer" else None
 
-        def batched() -> None:
+        def batched(config: CorpusConfig = config) -> None:
             simulate_motions(motions, config, ids)
 
-        def plain() -> None:
+        def plain(model: SensorModel | None = model) -> None:
             for i in range(plain_clips):
                 rng = np.random.default_rng(clip_seed(0, ids[i]))
                 simulate_clip_plain(positions[i], fps, 20.0, model, rng)

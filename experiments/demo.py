@@ -229,8 +229,8 @@ def run(args: argparse.Namespace) -> dict:
         "models": {str(seed): str(folder) for seed, folder in models.items()},
         "machine": machine_info(),
         "timings": timings,
-        "wrist_peak_hz": {name: {"simulated": peak_frequency(np.linalg.norm(sim[:, :3], axis=-1), 20.0),
-                                 "real": peak_frequency(np.linalg.norm(real[:, :3], axis=-1), 20.0)}
+        "wrist_peak_hz": {name: {"simulated": peak_frequency(sim[:, :3], 20.0),
+                                 "real": peak_frequency(real[:, :3], 20.0)}
                           for name, (sim, real) in pairs.items()},
         "plots": {"simulated vs real": "simulated_vs_real.png", "training curves": "training_curves.png",
                   "embedding space": "embedding_space.png", "confusion (first seed)": "confusion_zero_shot.png"},

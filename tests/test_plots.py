@@ -31,3 +31,21 @@ def test_figures_are_written_as_png(tmp_path):
                  plot_accuracy_vs_k(tmp_path / "k.png", {"random init": [(1, 0.4, 0.1), (5, 0.6, 0.05)]}, 0.5, 0.25)):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.png", "sim.png"]  # no temporary files left
+
+
+def test_band_limited_axes_have_no_power_above_the_device_nyquist_while_the_magnitude_does():
+    """The demo compares spectra across the device's band on the axes: |acc| of a band-limited vector is not
+    band-limited (an axis swinging at 2.9 Hz puts power at 5.8 Hz into |acc|, above a 10 Hz watch's 5 Hz)."""
+    from experiments.plots import axes_spectrum, band_limited, spectrum
+
+    t = np.arange(400) / 20.0
+    window = np.zeros((400, 6))
+    window[:, 0] = 8.0 * np.sin(2 * np.pi * 2.9 * t)
+    window[:, 1] = 2.0 * np.sin(2 * np.pi * 7.0 * t)  # above 5 Hz: a 10 Hz device cannot hold it
+    limited = band_limited(window, 20.0, 10.0)
+    frequencies, power = axes_spectrum(limited[:, :3], 20.0)
+    above = frequencies > 5.5
+    assert power[above].max() < 1e-3 * power.max()
+    assert peak_frequency(limited[:, :3], 20.0) == pytest.approx(2.9, abs=0.2)
+    magnitude_frequencies, magnitude_power = spectrum(np.linalg.norm(limited[:, :3], axis=1), 20.0)
+    assert magnitude_power[magnitude_frequencies > 5.5].max() > 0.1 * magnitude_power.max()

@@ -325,3 +325,24 @@ def test_rotation_for_a_fraction_p_of_the_samples():
     assert torch.equal(Augmenter({**ONLY_ROTATION, "rotation_p": 0.0})(x, generator=_generator())[0], x)
     with pytest.raises(InputError, match="rotation_p"):
         AugmentConfig(rotation_p=1.5)
+
+
+def test_kept_joints_of_a_sample_share_one_crop_window():
+    """Series-major augmentation draws the crop per sample: every kept joint of a sample shows the same time
+    window of its own input, and the dropped joints read zero with a zero mask."""
+    batch, steps, window = 6, 120, 50
+    time = torch.arange(steps, dtype=torch.float32)
+    joint_code = torch.arange(22, dtype=torch.float32)
+    x = (time[None, :, None, None] + 1000 * joint_code[None, None, :, None]).expand(batch, steps, 22, 6).clone()
+    augment = Augmenter({"window": window, "rotation": False, "keep_joints": [2, 5]}, seed=3)
+    y, mask = augment(x, torch.ones_like(x))
+    for b in range(batch):
+        kept = mask[b].amax(dim=(0, 2)).nonzero().squeeze(1)
+        assert 2 <= len(kept) <= 5
+        starts = {round(float(y[b, 0, j, 0] - 1000 * j)) for j in kept.tolist()}
+        assert len(starts) == 1  # one window for the whole sample
+        start = starts.pop()
+        for j in kept.tolist():
+            torch.testing.assert_close(y[b, :, j, 0], x[b, start:start + window, j, 0])
+        dropped = [j for j in range(22) if j not in kept.tolist()]
+        assert (y[b][:, dropped] == 0).all() and (mask[b][:, dropped] == 0).all()

@@ -61,17 +61,16 @@ def remove_gravity(x: torch.Tensor, mask: torch.Tensor | None = None, rate_hz: f
         # contiguous runs of time steps, where batched 3x3 matrix products would run one tiny GEMM each.
         to_first = _rotation_to_first_sample(x[..., 3:6].permute(3, 0, 2, 1), 1.0 / rate_hz)  # (3, 3, B, J, T)
         in_first = (to_first * acceleration.permute(3, 0, 2, 1)[None]).sum(1)  # Q_t f_t, (3, B, J, T)
-        weights = valid.permute(3, 0, 2, 1)  # (1, B, J, T)
-        gravity_first = (in_first * weights).sum(-1, keepdim=True) / weights.sum(-1, keepdim=True).clamp_min(1.0)
+        gravity_first = _masked_time_mean(in_first, valid.permute(3, 0, 2, 1), dim=-1)  # (3, B, J, 1)
         gravity = (to_first * gravity_first[:, None]).sum(0).permute(1, 3, 2, 0)  # Q_t^T g, (B, T, J, 3)
     else:
         gravity = _masked_time_mean(acceleration, valid)
     return torch.cat(((acceleration - gravity) * valid, x[..., 3:]), dim=-1)
 
 
-def _masked_time_mean(values: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Mean over axis 1 of (B, T, J, 3) values, weighted by (B, T, J, 1) weights."""
-    return (values * weights).sum(1, keepdim=True) / weights.sum(1, keepdim=True).clamp_min(1.0)
+def _masked_time_mean(values: torch.Tensor, weights: torch.Tensor, dim: int = 1) -> torch.Tensor:
+    """Mean over time (axis ``dim``) of values, weighted by broadcastable 0/1 weights, the axis kept."""
+    return (values * weights).sum(dim, keepdim=True) / weights.sum(dim, keepdim=True).clamp_min(1.0)
 
 
 def _rotation_to_first_sample(rate: torch.Tensor, dt: float) -> torch.Tensor:

@@ -3,8 +3,8 @@
 
 Same physics as :mod:`simulate.physics` (specific force from the second derivative of a quintic interpolating
 spline with flat ends, body-frame angular rate from the rotation increments between frames, the same
-resampling), but the way it is usually written: one clip at a time, one joint at a time, scipy's
-``make_interp_spline`` and ``Rotation`` objects in float64, and the sensor model of
+resampling, whose scipy spline and resampling functions it calls), but the way it is usually written: one clip at
+a time, one joint at a time, scipy ``Rotation`` objects and splines per joint in float64, and the sensor model of
 :class:`simulate.sensor.SensorModel` drawn per clip and joint with numpy. Orientations come from the same
 estimate (:func:`skeletons.orientation.joint_frames`), called per clip. The tests check that its ideal
 signals equal the batched path's to float32 tolerance.
@@ -16,12 +16,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.interpolate import make_interp_spline
-from scipy.signal import resample_poly
 from scipy.spatial.transform import Rotation
 
 from simulate.gravity import GRAVITY
-from simulate.physics import _small_ratio, output_length
+from simulate.physics import _resample, _spline, output_length
 from simulate.sensor import SensorModel
 from skeletons.orientation import REST_FRAMES, joint_frames
 
@@ -36,31 +34,16 @@ def simulate_clip_plain(positions: np.ndarray, fps: float, rate_hz: float = 20.0
     out = np.empty((samples, positions.shape[1], 6), dtype=np.float32)
     for joint in range(positions.shape[1]):
         orientation = Rotation.from_matrix(frames[..., joint].transpose(2, 0, 1) @ REST_FRAMES[joint].T)
-        acceleration = _spline(positions[:, joint] - positions[0, joint], times).derivative(2)(times)
+        acceleration = _spline(positions[:, joint] - positions[0, joint], fps).derivative(2)(times)
         specific_force = orientation.inv().apply(acceleration + [0.0, GRAVITY, 0.0])
         increments = (orientation[:-1].inv() * orientation[1:]).as_rotvec()
         angle = np.concatenate((np.zeros((1, 3)), np.cumsum(increments, axis=0)))
-        angular_rate = _spline(angle, times).derivative(1)(times)
-        out[:, joint, :3] = _resample(specific_force, fps, rate_hz, samples)
-        out[:, joint, 3:] = _resample(angular_rate, fps, rate_hz, samples)
+        angular_rate = _spline(angle, fps).derivative(1)(times)
+        out[:, joint, :3] = _resample(specific_force, fps, rate_hz)
+        out[:, joint, 3:] = _resample(angular_rate, fps, rate_hz)
         if sensor is not None:
             out[:, joint] = _sensor_plain(out[:, joint], sensor, rate_hz, rng)
     return out
-
-
-def _spline(y: np.ndarray, times: np.ndarray):
-    flat_ends = [(3, np.zeros(3)), (4, np.zeros(3))]
-    return make_interp_spline(times, y, k=5, bc_type=(flat_ends, flat_ends))
-
-
-def _resample(y: np.ndarray, fps: float, rate_hz: float, samples: int) -> np.ndarray:
-    if abs(rate_hz / fps - 1.0) < 1e-5:
-        return y[:samples]
-    if rate_hz > fps:
-        return _spline(y, np.arange(len(y)) / fps)(np.arange(samples) / rate_hz)
-    ratio = _small_ratio(rate_hz / fps)
-    out = resample_poly(y, ratio.numerator, ratio.denominator, axis=0, padtype="reflect")[:samples]
-    return np.concatenate((out, np.repeat(out[-1:], samples - len(out), axis=0))) if len(out) < samples else out
 
 
 def _sensor_plain(signal: np.ndarray, sensor: SensorModel, rate_hz: float, rng: np.random.Generator) -> np.ndarray:

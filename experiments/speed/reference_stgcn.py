@@ -5,8 +5,8 @@ in their memory layout: activations (N, C, T, V), each block's graph convolution
 ``K * C_out`` channels followed by ``einsum('nkctv,kvw->nctw')`` over the K partitions, then
 BN-ReLU-temporal convolution-BN-dropout, a residual, ReLU; global average pooling over time and joints. No
 layout tricks, no fusion, fp32 as the reference trains. The reference code cannot be vendored, so this is
-our own plain writing of the same architecture, with the same parameter shapes as :class:`pretrain.stgcn.STGCN`
-(:func:`load_into` copies one into the other, which is how the tests check that both compute the same function).
+our own plain writing of the same architecture, with the parameter names and shapes of :class:`pretrain.stgcn.STGCN`,
+so one's state dict loads into the other (which is how the tests check that both compute the same function).
 
 It lives in the speed suite, not the library: nothing trains with it.
 """
@@ -86,8 +86,3 @@ class PlainSTGCN(nn.Module):
             x = block(x, self.A * importance)
         return F.avg_pool2d(x, x.shape[2:]).view(n, -1)
 
-
-def load_into(plain: PlainSTGCN, state: dict[str, torch.Tensor]) -> PlainSTGCN:
-    """Copy a :class:`pretrain.stgcn.STGCN` state dict into ``plain`` (the names and shapes are the same)."""
-    plain.load_state_dict(state, strict=True)
-    return plain

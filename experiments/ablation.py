@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.markdown import markdown_table
+from pretrain.cpu_memory import keep_freed_memory
 from skeletons.arguments import comma_list
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=600, help="optimizer steps of the base variant")
     parser.add_argument("--corpora", type=Path, default=Path("data/corpus"), help="where corpora are built")
     args = parser.parse_args(argv)
+    keep_freed_memory()  # pretraining on CPU reuses freed tensors instead of faulting in new pages
     with exit_on_bad_input():
         names = args.variants
         unknown = sorted(set(names) - set(VARIANTS))

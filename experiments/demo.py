@@ -30,6 +30,7 @@ import numpy as np
 
 from benchmarks.markdown import markdown_table
 from experiments.seeds import spread
+from pretrain.cpu_memory import keep_freed_memory
 from skeletons.arguments import add_model_argument, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
@@ -160,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", default="../shared/data",
                         help="folder holding hapt/hapt.npz (HAPT is skipped when it is absent)")
     args = parser.parse_args(argv)
+    keep_freed_memory()  # pretraining on CPU reuses freed tensors instead of faulting in new pages
     with exit_on_bad_input():
         run(args)
 

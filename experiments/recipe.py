@@ -20,6 +20,7 @@ import numpy as np
 
 from benchmarks.markdown import markdown_table
 from experiments.seeds import Setting
+from pretrain.cpu_memory import keep_freed_memory
 from skeletons.arguments import comma_list, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=Path, default=Path("runs/recipe"))
     parser.add_argument("--data-root", default="../shared/data", help="folder holding hapt/hapt.npz")
     args = parser.parse_args(argv)
+    keep_freed_memory()  # pretraining on CPU reuses freed tensors instead of faulting in new pages
     with exit_on_bad_input():
         from experiments.seeds import pretrain_seed
         from experiments.transfer import TransferSettings, evaluate_transfer

@@ -54,8 +54,8 @@ class TransferSettings:
     Attributes:
         ks: shots per class of the probes.
         draws: draws of the shots per k (the probe's mean is over them).
-        pool_every: keep every n-th window of the split the shots are drawn from (enough for k <= 5, and
-            each kept window is encoded twice).
+        pool_every: draw the shots from every n-th window of the pool split (only the windows drawn are
+            encoded).
         select_eval_every: in ``select``, keep every n-th window of the scoring half.
         probe_scored_every: in ``report``, the probes score every n-th test window (zero-shot scores all).
         random_seed: seed of the random-init network.
@@ -75,10 +75,11 @@ def select_halves() -> tuple[tuple[int, ...], tuple[int, ...]]:
     return subjects[0::2], subjects[1::2]
 
 
-def _every(split: BenchmarkSplit, n: int) -> BenchmarkSplit:
+def _rows(split: BenchmarkSplit, rows: np.ndarray | slice) -> BenchmarkSplit:
+    """The split's series at ``rows`` (an index array, or a slice such as every n-th)."""
     from dataclasses import replace
 
-    return split if n <= 1 else replace(split, x=split.x[::n], y=split.y[::n])
+    return replace(split, x=split.x[rows], y=split.y[rows])
 
 
 @torch.inference_mode()
@@ -152,17 +153,34 @@ def _features(model: MotionTextModel, random: MotionTextModel, split: BenchmarkS
             "imu": imu, "mask": mask, "zero-shot-embedding": zero_shot_embedded, "probe_rows": rows}
 
 
-def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, scored: dict[str, np.ndarray],
-           scored_targets: np.ndarray, num_classes: int, settings: TransferSettings, name: str) -> dict:
-    """Per k (an integer key) and probe: mean and std over shot draws of accuracy and macro F1, and every
-    draw."""
+def shot_plan(targets: np.ndarray, settings: TransferSettings, name: str) -> dict[tuple[int, int], np.ndarray]:
+    """The shots of every probe fit: ``(k, draw) -> indices into targets`` (seeded by ``name``, k and draw)."""
+    return {(k, draw): draw_shots(targets, k, stable_seed(name, f"k={k}", draw))
+            for k in settings.ks for draw in range(settings.draws)}
+
+
+def _shot_pool(model: MotionTextModel, random: MotionTextModel, split: BenchmarkSplit, settings: TransferSettings,
+               name: str) -> tuple[dict[str, np.ndarray], np.ndarray, dict[tuple[int, int], np.ndarray]]:
+    """Features of the windows some probe draws as shots, and nothing else (a draw of at most k per class
+    needs no features of the rest of the pool): ``(features, their targets, plan into those rows)``."""
+    plan = shot_plan(split.targets, settings, name)
+    drawn = np.unique(np.concatenate(list(plan.values())))
+    subset = _rows(split, drawn)
+    return (_features(model, random, subset), subset.targets,
+            {key: np.searchsorted(drawn, shots) for key, shots in plan.items()})
+
+
+def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, plan: dict[tuple[int, int], np.ndarray],
+           scored: dict[str, np.ndarray], scored_targets: np.ndarray, num_classes: int, seed_name: str) -> dict:
+    """Per k (an integer key) and probe: mean and std over the shot draws of ``plan`` (:func:`shot_plan`) of
+    accuracy and macro F1, and every draw."""
     channels = present_channels(pool["mask"])
     results: dict[int, dict] = {}
-    for k in settings.ks:
+    for k in sorted({k for k, _ in plan}):
         runs: dict[str, list[dict]] = {probe: [] for probe in PROBES}
-        for draw in range(settings.draws):
-            seed = stable_seed(name, f"k={k}", draw)
-            shots = draw_shots(pool_targets, k, seed)
+        for draw in sorted(d for key_k, d in plan if key_k == k):
+            seed = stable_seed(seed_name, f"k={k}", draw)
+            shots = plan[k, draw]
             for probe in PROBES:
                 if probe == "minirocket":
                     train = Windows(pool["imu"][shots], pool["mask"][shots], pool_targets[shots])
@@ -198,26 +216,28 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
               "basicmotions": {"split": bm_split,
                                **zero_shot_metrics(model, bm_features["zero-shot-embedding"], bm)}}
     if protocol == "report":  # shots from the 40 training series, scored on the 40 test series
-        bm_pool = load_split(BASIC_MOTIONS, data_root, "train")
-        result["basicmotions"]["probe"] = probes(_features(model, random, bm_pool), bm_pool.targets, bm_features,
-                                                 bm.targets, BASIC_MOTIONS.classes, settings, f"bm-{tag}")
+        pool, pool_targets, plan = _shot_pool(model, random, load_split(BASIC_MOTIONS, data_root, "train"),
+                                              settings, f"bm-{tag}")
+        result["basicmotions"]["probe"] = probes(pool, pool_targets, plan, bm_features, bm.targets,
+                                                 BASIC_MOTIONS.classes, f"bm-{tag}")
     if not is_present(HAPT, data_root):
         return result
     if protocol == "select":
         shot_subjects, scored_subjects = select_halves()
         pool_split = load_hapt(HAPT, data_root, "train", shot_subjects)
-        scored_split = _every(load_hapt(HAPT, data_root, "train", scored_subjects), settings.select_eval_every)
+        scored_split = _rows(load_hapt(HAPT, data_root, "train", scored_subjects),
+                             slice(None, None, settings.select_eval_every))
         where = f"training subjects {list(scored_subjects)} (every {settings.select_eval_every}th window)"
     else:
         pool_split, scored_split = load_split(HAPT, data_root, "train"), load_split(HAPT, data_root, "test")
         where = "UCI-HAR test subjects"
-    pool_split = _every(pool_split, settings.pool_every)
+    pool_split = _rows(pool_split, slice(None, None, settings.pool_every))
     scored = _features(model, random, scored_split, 1 if protocol == "select" else settings.probe_scored_every)
-    pool = _features(model, random, pool_split)
+    pool, pool_targets, plan = _shot_pool(model, random, pool_split, settings, f"hapt-{tag}")
     result["hapt"] = {"scored_on": where, "n": len(scored_split.y), "probe_n": len(scored["probe_rows"]),
                       "zero_shot": zero_shot_metrics(model, scored["zero-shot-embedding"], scored_split),
-                      "probe": probes(pool, pool_split.targets, scored, scored_split.targets[scored["probe_rows"]],
-                                      HAPT.classes, settings, f"hapt-{tag}")}
+                      "probe": probes(pool, pool_targets, plan, scored, scored_split.targets[scored["probe_rows"]],
+                                      HAPT.classes, f"hapt-{tag}")}
     return result
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from skeletons.errors import exit_on_bad_input
 
 from .config import available, load_config, override
+from .cpu_memory import keep_freed_memory
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -38,6 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    keep_freed_memory()  # a CPU step reuses its freed tensors instead of faulting in new pages
     with exit_on_bad_input():
         assignments = list(args.set)
         if args.batch_size is not None:

@@ -146,7 +146,7 @@ class Augmenter:
             # alone, and with k <= 5 of 22 joints kept this does a quarter of the work or less.
             slots, kept = choose_joints(mask, *config.keep_joints, generator=generator)
             kept = kept[:, None, :, None].to(x.dtype)
-            x, mask = take_joints(x, slots) * kept, take_joints(mask, slots) * kept
+            x, mask = take_joints(x, slots).mul_(kept), take_joints(mask, slots).mul_(kept)  # fresh tensors
         if config.gravity_removed_p > 0:
             chosen = (_uniform((x.shape[0],), x, generator) < config.gravity_removed_p).nonzero().squeeze(1)
             if len(chosen):
@@ -177,7 +177,7 @@ class Augmenter:
         elif noise is not None:
             x = x + noise
         if noise is not None:
-            x = x * mask.gt(0).to(x.dtype)
+            x = x.masked_fill_(mask.le(0), 0.0)  # x is this call's own tensor here: no copy needed
         if config.keep_joints is not None:
             x, mask = put_joints(x, slots, joints), put_joints(mask, slots, joints)
         return x, mask
@@ -397,4 +397,4 @@ def _jitter_gains(x: torch.Tensor, spread: float, generator: torch.Generator | N
 def _noise(x: torch.Tensor, std: tuple[float, float], generator: torch.Generator | None) -> torch.Tensor:
     """Gaussian noise shaped like x, with the accelerometer's and the gyroscope's standard deviation."""
     scale = torch.tensor(std[: x.shape[-1] // 3], dtype=x.dtype, device=x.device).repeat_interleave(3)
-    return torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype) * scale
+    return torch.empty_like(x, memory_format=torch.contiguous_format).normal_(generator=generator).mul_(scale)

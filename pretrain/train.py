@@ -429,14 +429,16 @@ def accelerator_broadcast_id(accelerator) -> str:
 
 def embed_descriptions(model: MotionTextModel, corpus: str | Path, progress: bool, chunk: int = 256,
                        cache_root: str | Path | None = None) -> dict[str, int]:
-    """Fill a frozen text tower's cache with every description of the corpus, in sorted order; counts of
-    descriptions ``{"from_disk", "embedded"}``.
+    """Fill a frozen text tower's cache with every description of the corpus; counts of descriptions
+    ``{"from_disk", "embedded"}``.
 
     Descriptions embedded by an earlier run with the same tower come from the disk cache
     (:class:`pretrain.text_cache.DiskTextCache`, under ``cache_root``); the rest are embedded up front, in a
     fixed order and fixed chunks, which makes each text's features independent of the batches it later
     appears in (padding length and batch size change float rounding), and are stored there, so a resumed
-    run reproduces an uninterrupted one exactly and a second run embeds nothing.
+    run reproduces an uninterrupted one exactly and a second run embeds nothing. The order is by length,
+    then alphabetical: a chunk pads to its longest text, and on the procedural corpus's descriptions
+    alphabetical chunks of 256 held twice the tokens of length-sorted ones and took 1.5x as long.
     """
     from tqdm import tqdm
 
@@ -449,7 +451,7 @@ def embed_descriptions(model: MotionTextModel, corpus: str | Path, progress: boo
     disk = DiskTextCache.for_tower(tower, model.config["text_tower"], cache_root)
     stored = disk.load(texts)
     tower.fill_cache(stored)
-    missing = [text for text in texts if text not in stored]
+    missing = sorted((text for text in texts if text not in stored), key=lambda text: (len(text), text))
     for start in tqdm(range(0, len(missing), chunk), desc="embed descriptions", unit="chunk", disable=not progress):
         tower.encode_cached(missing[start : start + chunk])
     disk.store({text: tower.encode_cached([text])[0] for text in missing})

@@ -60,9 +60,9 @@ def remove_gravity(x: torch.Tensor, mask: torch.Tensor | None = None, rate_hz: f
         # Component-major (3, B, J, T) throughout: the 3x3 algebra becomes elementwise products over long
         # contiguous runs of time steps, where batched 3x3 matrix products would run one tiny GEMM each.
         to_first = _rotation_to_first_sample(x[..., 3:6].permute(3, 0, 2, 1), 1.0 / rate_hz)  # (3, 3, B, J, T)
-        in_first = (to_first * acceleration.permute(3, 0, 2, 1)[None]).sum(1)  # Q_t f_t, (3, B, J, T)
+        in_first = _rotate(to_first, acceleration.permute(3, 0, 2, 1))  # Q_t f_t, (3, B, J, T)
         gravity_first = _masked_time_mean(in_first, valid.permute(3, 0, 2, 1), dim=-1)  # (3, B, J, 1)
-        gravity = (to_first * gravity_first[:, None]).sum(0).permute(1, 3, 2, 0)  # Q_t^T g, (B, T, J, 3)
+        gravity = _rotate(to_first.transpose(0, 1), gravity_first).permute(1, 3, 2, 0)  # Q_t^T g, (B, T, J, 3)
     else:
         gravity = _masked_time_mean(acceleration, valid)
     return torch.cat(((acceleration - gravity) * valid, x[..., 3:]), dim=-1)
@@ -82,14 +82,31 @@ def _rotation_to_first_sample(rate: torch.Tensor, dt: float) -> torch.Tensor:
     of elementwise 3x3 products, no loop over time steps.
     """
     steps = _rotation_exp(0.5 * (rate[..., :-1] + rate[..., 1:]) * dt)  # (3, 3, ..., T - 1)
-    identity = torch.eye(3, dtype=rate.dtype, device=rate.device).reshape(3, 3, *[1] * (rate.ndim - 1))
-    product = torch.cat((identity.expand(*steps.shape[:-1], 1), steps), dim=-1)
+    product = steps.new_empty((*steps.shape[:-1], steps.shape[-1] + 1))
+    product[..., 0] = torch.eye(3, dtype=rate.dtype, device=rate.device).reshape(3, 3, *[1] * (rate.ndim - 2))
+    product[..., 1:] = steps
+    spare = torch.empty_like(product)
     shift = 1
     while shift < product.shape[-1]:
-        earlier, later = product[..., :-shift], product[..., shift:]
-        product = torch.cat((product[..., :shift], (earlier[:, :, None] * later[None]).sum(1)), dim=-1)
+        spare[..., :shift] = product[..., :shift]
+        _matmul(product[..., :-shift], product[..., shift:], out=spare[..., shift:])
+        product, spare = spare, product
         shift *= 2
     return product
+
+
+def _matmul(first: torch.Tensor, second: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """Component-major 3x3 matrix products: ``first @ second`` for (3, 3, ...) stacks, as three fused
+    multiply-adds over whole component planes (a broadcast product summed over a leading axis takes a slow
+    strided reduction)."""
+    out = torch.mul(first[:, 0, None], second[None, 0], out=out)
+    return out.addcmul_(first[:, 1, None], second[None, 1]).addcmul_(first[:, 2, None], second[None, 2])
+
+
+def _rotate(matrices: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
+    """Component-major matrix-vector products: ``matrices @ vectors`` for (3, 3, ...) and (3, ...) stacks."""
+    return torch.mul(matrices[:, 0], vectors[0]).addcmul_(matrices[:, 1], vectors[1]).addcmul_(
+        matrices[:, 2], vectors[2])
 
 
 def _rotation_exp(rotation_vector: torch.Tensor) -> torch.Tensor:
@@ -98,10 +115,10 @@ def _rotation_exp(rotation_vector: torch.Tensor) -> torch.Tensor:
     ``exp([v]x) = I + a [v]x + b [v]x^2`` with ``[v]x^2 = v v^T - |v|^2 I``, ``a = sin(t) / t`` and
     ``b = (1 - cos(t)) / t^2 = (sin(t/2) / (t/2))^2 / 2``, both finite at ``t = |v| = 0``.
     """
-    angle = rotation_vector.norm(dim=0)
+    x, y, z = rotation_vector
+    angle = torch.sqrt(x * x + y * y + z * z)  # norm(dim=0) over the leading axis is a slow strided reduction
     first = torch.sinc(angle / torch.pi)
     second = 0.5 * torch.sinc(angle / (2 * torch.pi)) ** 2
-    x, y, z = rotation_vector
     zero = torch.zeros_like(x)
     skew = torch.stack((zero, -z, y, z, zero, -x, -y, x, zero)).unflatten(0, (3, 3))
     outer = rotation_vector[:, None] * rotation_vector[None]

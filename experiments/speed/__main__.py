@@ -17,6 +17,8 @@ import argparse
 
 import torch
 
+from pretrain.cpu_memory import keep_freed_memory
+
 from .augment_speed import bench_augment
 from .export_speed import bench_export
 from .report import summary_lines
@@ -54,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", help="export: a corpus whose windows calibrate static int8")
     parser.add_argument("--no-record", action="store_true", help=f"do not append to {RESULTS}")
     args = parser.parse_args(argv)
+    keep_freed_memory()  # a CPU step reuses its freed tensors instead of faulting in new pages
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         parser.error("--device cuda: no CUDA device is available")
     names = ALL if args.benchmark == "all" else (args.benchmark,)

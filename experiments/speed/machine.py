@@ -29,6 +29,8 @@ def machine_info() -> dict:
     import numpy
     import torch
 
+    from pretrain.cpu_memory import freed_memory_kept
+
     info = {
         "host": platform.node(),
         "cpu": _cpu_model(),
@@ -38,6 +40,7 @@ def machine_info() -> dict:
         "numpy": numpy.__version__,
         "torch": torch.__version__,
         "commit": _git_commit(),
+        "freed_memory_kept": freed_memory_kept(),
     }
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)

@@ -14,7 +14,9 @@ def summary_lines(results: dict[str, dict]) -> list[str]:
     """Lines for the benchmarks in ``results`` (name -> figures) that have a plain comparator."""
     info = machine_info()
     lines = [f"machine: {info['cpu']}, {info['cores']} cores, torch {info['torch']} ({info['torch_threads']} threads)"
-             + (f", GPU {info['gpu']}" if "gpu" in info else "") + f", commit {info['commit']}",
+             + (f", GPU {info['gpu']}" if "gpu" in info else "")
+             + (", freed memory kept in the process (pretrain.cpu_memory)" if info["freed_memory_kept"] else "")
+             + f", commit {info['commit']}",
              "", "ratios (ours / plain implementation, timed side by side in this run):"]
     absolute = ["", "absolute figures:"]
     if "train" in results:

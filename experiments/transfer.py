@@ -45,6 +45,8 @@ DEFAULT_DATA_ROOT = "../shared/data"
 PROTOCOLS = ("select", "report")
 #: The probe's feature sources, in table order.
 PROBES = ("pretrained-encoder", "pretrained-embedding", "random-encoder", "minirocket")
+#: (k, draw) -> (seed, shot indices): every probe fit (:func:`shot_plan`).
+ShotPlan = dict[tuple[int, int], tuple[int, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -153,25 +155,26 @@ def _features(model: MotionTextModel, random: MotionTextModel, split: BenchmarkS
             "imu": imu, "mask": mask, "zero-shot-embedding": zero_shot_embedded, "probe_rows": rows}
 
 
-def shot_plan(targets: np.ndarray, settings: TransferSettings, name: str) -> dict[tuple[int, int], np.ndarray]:
-    """The shots of every probe fit: ``(k, draw) -> indices into targets`` (seeded by ``name``, k and draw)."""
-    return {(k, draw): draw_shots(targets, k, stable_seed(name, f"k={k}", draw))
-            for k in settings.ks for draw in range(settings.draws)}
+def shot_plan(targets: np.ndarray, settings: TransferSettings, name: str) -> ShotPlan:
+    """Every probe fit: ``(k, draw) -> (seed, indices into targets)``, the seed derived from ``name``, k and
+    draw (it draws the shots and seeds MiniRocket)."""
+    seeds = {(k, draw): stable_seed(name, f"k={k}", draw) for k in settings.ks for draw in range(settings.draws)}
+    return {(k, draw): (seed, draw_shots(targets, k, seed)) for (k, draw), seed in seeds.items()}
 
 
 def _shot_pool(model: MotionTextModel, random: MotionTextModel, split: BenchmarkSplit, settings: TransferSettings,
-               name: str) -> tuple[dict[str, np.ndarray], np.ndarray, dict[tuple[int, int], np.ndarray]]:
+               name: str) -> tuple[dict[str, np.ndarray], np.ndarray, ShotPlan]:
     """Features of the windows some probe draws as shots, and nothing else (a draw of at most k per class
     needs no features of the rest of the pool): ``(features, their targets, plan into those rows)``."""
     plan = shot_plan(split.targets, settings, name)
-    drawn = np.unique(np.concatenate(list(plan.values())))
+    drawn = np.unique(np.concatenate([shots for _, shots in plan.values()]))
     subset = _rows(split, drawn)
     return (_features(model, random, subset), subset.targets,
-            {key: np.searchsorted(drawn, shots) for key, shots in plan.items()})
+            {key: (seed, np.searchsorted(drawn, shots)) for key, (seed, shots) in plan.items()})
 
 
-def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, plan: dict[tuple[int, int], np.ndarray],
-           scored: dict[str, np.ndarray], scored_targets: np.ndarray, num_classes: int, seed_name: str) -> dict:
+def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, plan: ShotPlan,
+           scored: dict[str, np.ndarray], scored_targets: np.ndarray, num_classes: int) -> dict:
     """Per k (an integer key) and probe: mean and std over the shot draws of ``plan`` (:func:`shot_plan`) of
     accuracy and macro F1, and every draw."""
     channels = present_channels(pool["mask"])
@@ -179,8 +182,7 @@ def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, plan: dict[tup
     for k in sorted({k for k, _ in plan}):
         runs: dict[str, list[dict]] = {probe: [] for probe in PROBES}
         for draw in sorted(d for key_k, d in plan if key_k == k):
-            seed = stable_seed(seed_name, f"k={k}", draw)
-            shots = plan[k, draw]
+            seed, shots = plan[k, draw]
             for probe in PROBES:
                 if probe == "minirocket":
                     train = Windows(pool["imu"][shots], pool["mask"][shots], pool_targets[shots])
@@ -219,7 +221,7 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
         pool, pool_targets, plan = _shot_pool(model, random, load_split(BASIC_MOTIONS, data_root, "train"),
                                               settings, f"bm-{tag}")
         result["basicmotions"]["probe"] = probes(pool, pool_targets, plan, bm_features, bm.targets,
-                                                 BASIC_MOTIONS.classes, f"bm-{tag}")
+                                                 BASIC_MOTIONS.classes)
     if not is_present(HAPT, data_root):
         return result
     if protocol == "select":
@@ -237,7 +239,7 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
     result["hapt"] = {"scored_on": where, "n": len(scored_split.y), "probe_n": len(scored["probe_rows"]),
                       "zero_shot": zero_shot_metrics(model, scored["zero-shot-embedding"], scored_split),
                       "probe": probes(pool, pool_targets, plan, scored, scored_split.targets[scored["probe_rows"]],
-                                      HAPT.classes, f"hapt-{tag}")}
+                                      HAPT.classes)}
     return result
 
 

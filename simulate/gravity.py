@@ -96,17 +96,16 @@ def _rotation_to_first_sample(rate: torch.Tensor, dt: float) -> torch.Tensor:
 
 
 def _matmul(first: torch.Tensor, second: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
-    """Component-major 3x3 matrix products: ``first @ second`` for (3, 3, ...) stacks, as three fused
-    multiply-adds over whole component planes (a broadcast product summed over a leading axis takes a slow
-    strided reduction)."""
+    """Component-major matrix products ``first @ second`` of (3, 3, ...) and (3, C, ...) stacks (C = 3 for
+    matrices, 1 for column vectors), as three fused multiply-adds over whole component planes (a broadcast
+    product summed over a leading axis takes a slow strided reduction)."""
     out = torch.mul(first[:, 0, None], second[None, 0], out=out)
     return out.addcmul_(first[:, 1, None], second[None, 1]).addcmul_(first[:, 2, None], second[None, 2])
 
 
 def _rotate(matrices: torch.Tensor, vectors: torch.Tensor) -> torch.Tensor:
     """Component-major matrix-vector products: ``matrices @ vectors`` for (3, 3, ...) and (3, ...) stacks."""
-    return torch.mul(matrices[:, 0], vectors[0]).addcmul_(matrices[:, 1], vectors[1]).addcmul_(
-        matrices[:, 2], vectors[2])
+    return _matmul(matrices, vectors[:, None])[:, 0]
 
 
 def _rotation_exp(rotation_vector: torch.Tensor) -> torch.Tensor:

@@ -37,7 +37,7 @@ from finetune.data import Windows
 from finetune.minirocket import minirocket_scores, present_channels
 from finetune.selection import stable_seed
 from pretrain import load_model
-from pretrain.model import MotionTextModel
+from pretrain.model import MotionTextModel, build_imu_encoder
 from pretrain.train import resolve_mixed_precision
 from zero_shot.prompts import class_text_embeddings
 
@@ -61,6 +61,8 @@ class TransferSettings:
         select_eval_every: in ``select``, keep every n-th window of the scoring half.
         probe_scored_every: in ``report``, the probes score every n-th test window (zero-shot scores all).
         random_seed: seed of the random-init network.
+        draw_seed: seed of the shot draws (and of MiniRocket); None: ``random_seed``. Models compared on
+            the same shots (the demo's pretraining seeds) share one.
     """
 
     ks: tuple[int, ...] = (1, 5)
@@ -69,6 +71,11 @@ class TransferSettings:
     select_eval_every: int = 2
     probe_scored_every: int = 3
     random_seed: int = 0
+    draw_seed: int | None = None
+
+    @property
+    def shot_seed(self) -> int:
+        return self.random_seed if self.draw_seed is None else self.draw_seed
 
 
 def select_halves() -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -84,33 +91,46 @@ def _rows(split: BenchmarkSplit, rows: np.ndarray | slice) -> BenchmarkSplit:
     return replace(split, x=split.x[rows], y=split.y[rows])
 
 
+def _autocast() -> torch.autocast:
+    """bf16 autocast where the CPU computes in bf16 natively (as pretraining does; embeddings agree with
+    fp32 to a cosine of 0.9999 and it is 1.7x faster on the project's 2-core machine)."""
+    bf16 = resolve_mixed_precision("auto") == "bf16" and not torch.cuda.is_available()
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+
+
 @torch.inference_mode()
 def encode(model: MotionTextModel, imu: np.ndarray, mask: np.ndarray, batch_size: int = 256
            ) -> tuple[np.ndarray, np.ndarray]:
-    """(pooled features before the projection, unit embeddings after it) of prepared windows, under bf16
-    autocast where the CPU computes in bf16 natively (as pretraining does; embeddings agree with fp32 to a
-    cosine of 0.9999 and it is 1.7x faster on the project's 2-core machine)."""
-    bf16 = resolve_mixed_precision("auto") == "bf16" and not torch.cuda.is_available()
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        return _encode(model, imu, mask, batch_size)
-
-
-def _encode(model: MotionTextModel, imu: np.ndarray, mask: np.ndarray, batch_size: int
-            ) -> tuple[np.ndarray, np.ndarray]:
+    """(pooled features before the projection, unit embeddings after it) of prepared windows."""
     pooled, embedded = [], []
-    for start in range(0, len(imu), batch_size):
-        x = torch.from_numpy(imu[start:start + batch_size])
-        m = torch.from_numpy(mask[start:start + batch_size])
-        features = model.imu_features(x, m)
-        pooled.append(features.float().numpy())
-        embedded.append(torch.nn.functional.normalize(model.imu_projection(features), dim=-1).float().numpy())
+    with _autocast():
+        for x, m in _batches(imu, mask, batch_size):
+            features = model.imu_features(x, m)
+            pooled.append(features.float().numpy())
+            embedded.append(torch.nn.functional.normalize(model.imu_projection(features), dim=-1).float().numpy())
     return np.concatenate(pooled), np.concatenate(embedded)
 
 
-def random_init(model: MotionTextModel, seed: int) -> MotionTextModel:
-    """The same architecture freshly initialised (seeded): nothing of the checkpoint but its shape."""
+@torch.inference_mode()
+def encode_pooled(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask: np.ndarray,
+                  batch_size: int = 256) -> np.ndarray:
+    """Pooled features of a bare motion encoder reading the first ``channels`` IMU channels."""
+    with _autocast():
+        return np.concatenate([encoder(x[..., :channels], m[..., :channels]).float().numpy()
+                               for x, m in _batches(imu, mask, batch_size)])
+
+
+def _batches(imu: np.ndarray, mask: np.ndarray, batch_size: int):
+    for start in range(0, len(imu), batch_size):
+        yield torch.from_numpy(imu[start:start + batch_size]), torch.from_numpy(mask[start:start + batch_size])
+
+
+def random_init(model: MotionTextModel, seed: int) -> torch.nn.Module:
+    """The model's motion encoder freshly initialised (seeded): nothing of the checkpoint but its shape.
+    Only the encoder: the probe reads its pooled features, and the text tower is not built again."""
     torch.manual_seed(seed)
-    return MotionTextModel.from_config(model.config).eval()
+    return build_imu_encoder(model.config.get("encoder", "stgcn"), model.channels,
+                             dict(model.config["imu_encoder"])).eval()
 
 
 def draw_shots(targets: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -141,7 +161,7 @@ def zero_shot_metrics(model: MotionTextModel, embedded: np.ndarray, split: Bench
     return classification_metrics(embedded @ classes.T, split.targets)
 
 
-def _features(model: MotionTextModel, random: MotionTextModel, split: BenchmarkSplit, random_every: int = 1
+def _features(model: MotionTextModel, random: torch.nn.Module, split: BenchmarkSplit, random_every: int = 1
               ) -> dict[str, np.ndarray]:
     """Features of every window for the pretrained model; the random-init network's of every
     ``random_every``-th window (then only those windows are kept for the probes, under ``"probe_rows"``)."""
@@ -150,7 +170,7 @@ def _features(model: MotionTextModel, random: MotionTextModel, split: BenchmarkS
     rows = np.arange(0, len(imu), random_every)
     imu, mask = imu[rows], mask[rows]
     pooled, zero_shot_embedded, embedded = pooled[rows], embedded, embedded[rows]
-    random_pooled, _ = encode(random, imu, mask)
+    random_pooled = encode_pooled(random, model.channels, imu, mask)
     return {"pretrained-encoder": pooled, "pretrained-embedding": embedded, "random-encoder": random_pooled,
             "imu": imu, "mask": mask, "zero-shot-embedding": zero_shot_embedded, "probe_rows": rows}
 
@@ -162,7 +182,7 @@ def shot_plan(targets: np.ndarray, settings: TransferSettings, name: str) -> Sho
     return {(k, draw): (seed, draw_shots(targets, k, seed)) for (k, draw), seed in seeds.items()}
 
 
-def _shot_pool(model: MotionTextModel, random: MotionTextModel, split: BenchmarkSplit, settings: TransferSettings,
+def _shot_pool(model: MotionTextModel, random: torch.nn.Module, split: BenchmarkSplit, settings: TransferSettings,
                name: str) -> tuple[dict[str, np.ndarray], np.ndarray, ShotPlan]:
     """Features of the windows some probe draws as shots, and nothing else (a draw of at most k per class
     needs no features of the rest of the pool): ``(features, their targets, plan into those rows)``."""
@@ -174,10 +194,14 @@ def _shot_pool(model: MotionTextModel, random: MotionTextModel, split: Benchmark
 
 
 def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, plan: ShotPlan,
-           scored: dict[str, np.ndarray], scored_targets: np.ndarray, num_classes: int) -> dict:
+           scored: dict[str, np.ndarray], scored_targets: np.ndarray, num_classes: int,
+           minirocket_cache: dict | None = None) -> dict:
     """Per k (an integer key) and probe: mean and std over the shot draws of ``plan`` (:func:`shot_plan`) of
-    accuracy and macro F1, and every draw."""
+    accuracy and macro F1, and every draw. MiniRocket reads only the windows, not the model: its scores are
+    kept in ``minirocket_cache`` (when given) under a digest of everything they depend on, so models
+    evaluated on the same shots fit it once."""
     channels = present_channels(pool["mask"])
+    scored_digest = _digest(scored["imu"], channels) if minirocket_cache is not None else b""
     results: dict[int, dict] = {}
     for k in sorted({k for k, _ in plan}):
         runs: dict[str, list[dict]] = {probe: [] for probe in PROBES}
@@ -187,7 +211,7 @@ def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, plan: ShotPlan
                 if probe == "minirocket":
                     train = Windows(pool["imu"][shots], pool["mask"][shots], pool_targets[shots])
                     test = Windows(scored["imu"], scored["mask"], scored_targets)
-                    scores, _ = minirocket_scores(train, test, num_classes, seed, channels)
+                    scores = _minirocket(train, test, num_classes, seed, channels, minirocket_cache, scored_digest)
                 else:
                     scores = probe_scores(pool[probe][shots], pool_targets[shots], scored[probe], num_classes)
                 metrics = classification_metrics(scores, scored_targets)
@@ -199,18 +223,42 @@ def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, plan: ShotPlan
     return results
 
 
+def _minirocket(train: Windows, test: Windows, num_classes: int, seed: int, channels: np.ndarray,
+                cache: dict | None, test_digest: bytes) -> np.ndarray:
+    """MiniRocket's scores (:func:`finetune.minirocket.minirocket_scores`), from ``cache`` when it holds them."""
+    if cache is None:
+        return minirocket_scores(train, test, num_classes, seed, channels)[0]
+    key = (_digest(train.imu, train.targets, channels, np.array([seed, num_classes])), test_digest)
+    if key not in cache:
+        cache[key] = minirocket_scores(train, test, num_classes, seed, channels)[0]
+    return cache[key]
+
+
+def _digest(*arrays: np.ndarray) -> bytes:
+    """A content digest of arrays (shape, dtype and bytes)."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(repr((array.shape, array.dtype.str)).encode())
+        digest.update(array.data)
+    return digest.digest()
+
+
 def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
                       data_root: str | os.PathLike = DEFAULT_DATA_ROOT,
-                      settings: TransferSettings | None = None) -> dict:
+                      settings: TransferSettings | None = None, minirocket_cache: dict | None = None) -> dict:
     """Zero-shot on BasicMotions and HAPT, and few-shot probes, by ``protocol`` (module docstring). HAPT is
     left out when its file is not under ``data_root`` (a user's clone has no ``../shared``); the random-init
-    network and the shot draws follow ``settings.random_seed``."""
+    network follows ``settings.random_seed``, the shot draws ``settings.shot_seed``. Pass one
+    ``minirocket_cache`` (a dict) to every model evaluated on the same shots to fit MiniRocket once."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol is one of {PROTOCOLS}, got {protocol!r}")
     settings = settings or TransferSettings()
     model = load_model(model_dir)
     random = random_init(model, settings.random_seed)
-    tag = f"{protocol}-seed{settings.random_seed}"
+    tag = f"{protocol}-seed{settings.shot_seed}"
     bm_split = "train" if protocol == "select" else "test"
     bm = load_split(BASIC_MOTIONS, data_root, bm_split)
     bm_features = _features(model, random, bm)
@@ -221,7 +269,7 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
         pool, pool_targets, plan = _shot_pool(model, random, load_split(BASIC_MOTIONS, data_root, "train"),
                                               settings, f"bm-{tag}")
         result["basicmotions"]["probe"] = probes(pool, pool_targets, plan, bm_features, bm.targets,
-                                                 BASIC_MOTIONS.classes)
+                                                 BASIC_MOTIONS.classes, minirocket_cache)
     if not is_present(HAPT, data_root):
         return result
     if protocol == "select":
@@ -239,7 +287,7 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
     result["hapt"] = {"scored_on": where, "n": len(scored_split.y), "probe_n": len(scored["probe_rows"]),
                       "zero_shot": zero_shot_metrics(model, scored["zero-shot-embedding"], scored_split),
                       "probe": probes(pool, pool_targets, plan, scored, scored_split.targets[scored["probe_rows"]],
-                                      HAPT.classes)}
+                                      HAPT.classes, minirocket_cache)}
     return result
 
 

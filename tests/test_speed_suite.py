@@ -21,15 +21,18 @@ from simulate.sensor import SensorModel
 from skeletons.procedural import generate
 
 SMALL = {"channels": (16, 16, 32), "strides": (1, 2, 1)}
+#: A block that narrows (32 -> 16): its graph convolution maps channels before mixing joints.
+NARROWING = {"channels": (16, 32, 16), "strides": (1, 2, 1)}
 
 
 @pytest.mark.parametrize("channels", [3, 6])
-def test_plain_stgcn_computes_our_network_forward_and_backward(channels):
+@pytest.mark.parametrize("architecture", [SMALL, NARROWING], ids=["widening", "narrowing"])
+def test_plain_stgcn_computes_our_network_forward_and_backward(channels, architecture):
     """Same function in float32 forward; same gradients in float64 (in float32, training-mode batch-norms over
     a masked batch of 4 leave the first layers' gradients a few percent apart by rounding alone)."""
     torch.manual_seed(0)
-    ours = STGCN(in_channels=channels, **SMALL)
-    plain = PlainSTGCN(ours.A, in_channels=channels, **SMALL)
+    ours = STGCN(in_channels=channels, **architecture)
+    plain = PlainSTGCN(ours.A, in_channels=channels, **architecture)
     plain.load_state_dict(ours.state_dict())
     x = torch.randn(4, 40, 22, channels)
     mask = (torch.rand(4, 40, 22, 1) > 0.2).float().expand_as(x)

@@ -49,3 +49,33 @@ def test_protocols_end_to_end(tmp_path, protocol):
     assert all(0 <= hapt["probe"][1][p]["acc_mean"] <= 1 and len(hapt["probe"][1][p]["draws"]) == 2 for p in PROBES)
     # Without the archive HAPT is left out, BasicMotions still runs.
     assert "hapt" not in evaluate_transfer(model, protocol, tmp_path / "nothing", settings)
+
+
+def test_minirocket_is_fitted_once_for_models_on_the_same_shots(tmp_path, monkeypatch):
+    """The demo's seeds share shots: MiniRocket (which never sees the model) is fitted once for all of them,
+    with the scores an uncached run gives; other shots are fitted anew."""
+    from dataclasses import replace
+
+    import experiments.transfer as transfer
+
+    (tmp_path / "data" / "hapt").mkdir(parents=True)
+    _write_archive(tmp_path / "data" / "hapt" / "hapt.npz", subjects=(1, 2, 3, 4))
+    model = save_tiny_model(tmp_path / "model")
+    fits = []
+    fit = transfer.minirocket_scores
+    monkeypatch.setattr(transfer, "minirocket_scores", lambda *args, **kwargs: fits.append(1) or fit(*args, **kwargs))
+    settings = TransferSettings(ks=(1,), draws=2, pool_every=1, probe_scored_every=2, draw_seed=0)
+    cache: dict = {}
+
+    def minirocket(result):
+        return [result[name]["probe"][1]["minirocket"]["draws"] for name in ("basicmotions", "hapt")]
+
+    first = evaluate_transfer(model, "report", tmp_path / "data", replace(settings, random_seed=0), cache)
+    fitted = len(fits)
+    assert fitted == 4  # 2 draws on BasicMotions, 2 on HAPT
+    second = evaluate_transfer(model, "report", tmp_path / "data", replace(settings, random_seed=1), cache)
+    assert len(fits) == fitted and minirocket(second) == minirocket(first)
+    assert minirocket(evaluate_transfer(model, "report", tmp_path / "data", replace(settings, random_seed=1))) \
+        == minirocket(second)
+    evaluate_transfer(model, "report", tmp_path / "data", replace(settings, draw_seed=1), cache)
+    assert len(fits) == 3 * fitted  # the uncached run, then new shots

@@ -419,8 +419,13 @@ def _stairs(body, t, rng, up: bool) -> Take:
         style.rise_window, style.clearance, style.lean = (0.4, 1.0), 0.03, rng.uniform(0, 5)
         style.drop = 0.02
     style.arm_swing *= 0.6
-    style.pelvis_yaw *= 0.7
-    style.strike *= 1.5 if up else 2.2  # each step lands the body's weight on a higher or lower tread (HAPT fit)
+    # Fitted to the HAPT waist phone, train subjects (python -m experiments.realism): stairs turn the pelvis
+    # more than level walking (|gyro| RMS 0.91 up, 0.98 down, 0.80 walking), where the level-walking pelvis
+    # scaled by 0.7 gave 0.40 against walking's 0.61; ascent lands as hard as level walking (|acc| RMS 3.2 vs
+    # 3.1; the 1.5x strike read 2.4). Now 0.77 / 0.76 rad/s and 2.9 / 3.5 m/s^2.
+    style.pelvis_roll *= 2.2
+    style.pelvis_yaw *= 1.3
+    style.strike *= 2.0 if up else 2.2  # each step lands the body's weight on a higher or lower tread
     details = ()
     pose = locomote(body, t, style, rng)
     if rng.random() < 0.35:  # one hand slides along the handrail

@@ -18,18 +18,21 @@ so a batch and a seeded generator give the same result every time.
    the encoder cannot rely on how a device sits on the body;
 5. optional gain jitter and additive Gaussian noise (none where the mask says data is missing);
 6. random joint masking: only k in [1, 5] random joints keep their data (:func:`keep_random_joints`), as
-   real deployments carry one to a few devices. The joints are drawn first and steps 1-5 run on them
-   alone (:func:`choose_joints`, :func:`take_joints`, :func:`put_joints`): each step acts on every joint
-   independently, so the result is that of masking last, for a quarter of the work.
+   real deployments carry one to a few devices. The joints are drawn first (:func:`choose_joints`) and
+   steps 1-5 run on them alone, series-major: one (T, 1, C) series per kept (sample, joint), moved out of
+   and back into the batch as whole rows (:func:`batch_rows`, :func:`take_rows`, :func:`put_rows`). Each
+   step acts on every joint independently, with the per-sample draws (gravity removal, crop window,
+   band limit, ``rotation_p``) shared by the sample's joints, so the result is that of masking last, for
+   about a seventh of the work.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from simulate.gravity import checked_batch as _checked
 from simulate.gravity import remove_gravity
@@ -140,47 +143,80 @@ class Augmenter:
         config = self.config
         generator = generator if generator is not None else self._own_generator(x.device)
         mask = _checked(x, mask)
-        joints = x.shape[2]
-        if config.keep_joints is not None:
-            # Choose the surviving joints first and augment only those: every later step acts on each joint
-            # alone, and with k <= 5 of 22 joints kept this does a quarter of the work or less.
-            slots, kept = choose_joints(mask, *config.keep_joints, generator=generator)
-            kept = kept[:, None, :, None].to(x.dtype)
-            x, mask = take_joints(x, slots).mul_(kept), take_joints(mask, slots).mul_(kept)  # fresh tensors
+        batch, steps, joints, channels = x.shape
+        # Series-major from here: one (T, 1, C) series per (sample, joint) that survives the joint masking,
+        # moved out of the batch as whole C-wide rows. Every later step acts on each series alone (per-sample
+        # draws, such as the crop window, are shared by the sample's series), so only the kept joints are
+        # augmented: about 3 of 22 per sample.
+        owner, joint, rows, series_mask = self._kept_series(mask, generator)
+        series = take_rows(x, rows, steps)  # a fresh tensor, augmented in place from here
         if config.gravity_removed_p > 0:
-            chosen = (_uniform((x.shape[0],), x, generator) < config.gravity_removed_p).nonzero().squeeze(1)
+            chosen = _chosen_series(config.gravity_removed_p, batch, owner, x, generator)
             if len(chosen):
-                x = x.index_copy(0, chosen, remove_gravity(x[chosen], mask[chosen], config.rate_hz))
+                series.index_copy_(0, chosen, remove_gravity(series[chosen], series_mask[chosen], config.rate_hz))
+        window = steps
         if config.window is not None:
-            x, mask = crop_or_wrap(x, mask, config.window, generator)
+            window = config.window
+            length = torch.zeros(batch, dtype=torch.long, device=x.device).scatter_reduce_(
+                0, owner, series_lengths(series_mask), "amax")  # a sample lasts as long as its longest series
+            time = crop_index(length, window, generator, x)[owner]  # (N, window)
+            if window != steps or not bool(length.eq(steps).all()):  # else every window is its whole clip
+                each = torch.arange(len(owner), device=x.device)
+                picked = batch_rows(each, torch.zeros_like(each), time, steps, 1)  # series: a batch of one joint
+                series, series_mask = take_rows(series, picked, window), take_rows(series_mask, picked, window)
         if config.lowpass_p > 0:
-            chosen = (_uniform((x.shape[0],), x, generator) < config.lowpass_p).nonzero().squeeze(1)
+            chosen = _chosen_series(config.lowpass_p, batch, owner, x, generator)
+            low, high = config.lowpass_hz
+            cutoff = (low + (high - low) * _uniform((batch,), x, generator))[owner]
             if len(chosen):
-                cutoff = config.lowpass_hz[0] + (config.lowpass_hz[1] - config.lowpass_hz[0]) * _uniform(
-                    (len(chosen),), x, generator)
-                x = x.index_copy(0, chosen, random_lowpass(x[chosen], cutoff, config.rate_hz)) * mask.gt(0)
-        # Rotation, gain jitter and noise are one linear map per sample plus an offset: a block-diagonal
-        # (J * C, J * C) matrix per sample applied with one batched matrix product (baddbmm adds the noise).
+                series.index_copy_(0, chosen, random_lowpass(series[chosen], cutoff[chosen], config.rate_hz))
+                series.mul_(series_mask.gt(0))
+        # Rotation, gain jitter and noise are one linear map per series plus an offset: a (C, C) block-diagonal
+        # matrix per series applied with one batched matrix product (baddbmm adds the noise).
         rotations = gains = noise = None
         if config.rotation:
-            rotations = random_rotations(x.shape[0], x.shape[2], generator, x.device, x.dtype)
+            rotations = random_rotations(len(owner), 1, generator, x.device, x.dtype)
             if config.rotation_p < 1:
-                kept = _uniform((x.shape[0],), x, generator) >= config.rotation_p
-                rotations = torch.where(kept[:, None, None, None], torch.eye(3, dtype=x.dtype, device=x.device),
+                frozen = (_uniform((batch,), x, generator) >= config.rotation_p)[owner]
+                rotations = torch.where(frozen[:, None, None, None], torch.eye(3, dtype=x.dtype, device=x.device),
                                         rotations)
         if config.amplitude_jitter > 0:
-            gains = _jitter_gains(x, config.amplitude_jitter, generator)
+            gains = _jitter_gains(series, config.amplitude_jitter, generator)
         if max(config.noise_std) > 0:
-            noise = _noise(x, config.noise_std, generator)
+            noise = _noise(series, config.noise_std, generator)
         if rotations is not None or gains is not None:
-            x = transform_joints(x, rotations, gains, noise)
+            series = transform_joints(series, rotations, gains, noise)
         elif noise is not None:
-            x = x + noise
-        if noise is not None:
-            x = x.masked_fill_(mask.le(0), 0.0)  # x is this call's own tensor here: no copy needed
-        if config.keep_joints is not None:
-            x, mask = put_joints(x, slots, joints), put_joints(mask, slots, joints)
-        return x, mask
+            series = series.add_(noise)
+        if noise is not None and not bool(series_mask.amin() > 0):  # no noise where data is missing
+            series.masked_fill_(series_mask.le(0), 0.0)
+        out_rows = batch_rows(owner, joint, torch.arange(window, device=x.device), window, joints)
+        shape = (batch, window, joints, channels)
+        return put_rows(series, out_rows, shape), put_rows(series_mask, out_rows, shape)
+
+    def _kept_series(
+        self, mask: torch.Tensor, generator: torch.Generator | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The series that survive the joint masking: ``(owner, joint, rows, series_mask)``, series n being
+        joint ``joint[n]`` of sample ``owner[n]``, at ``rows`` (:func:`batch_rows`) of the batch.
+
+        The joints are ranked as if all had data, and ranked again with those without data last only when a
+        kept one turns out to have none: the same draws and the same joints as :func:`choose_joints`, without
+        reading the whole mask when every kept joint has data (as in a simulated corpus).
+        """
+        batch, steps, joints, _ = mask.shape
+        if self.config.keep_joints is None:
+            owner = torch.arange(batch, device=mask.device).repeat_interleave(joints)
+            joint = torch.arange(joints, device=mask.device).repeat(batch)
+            rows = batch_rows(owner, joint, torch.arange(steps, device=mask.device), steps, joints)
+            return owner, joint, rows, take_rows(mask, rows, steps)
+        low, high = self.config.keep_joints
+        count, scores = _joint_draws(mask, low, high, generator)
+        owner, joint, rows, series_mask = _take_kept(mask, *_rank_joints(scores, count, high))
+        if not bool(series_mask.reshape(len(owner), -1).amax(1).gt(0).all()):  # a kept joint has no data
+            ranked = scores + _joints_with_data(mask).logical_not().to(scores.dtype)  # those without data last
+            owner, joint, rows, series_mask = _take_kept(mask, *_rank_joints(ranked, count, high))
+        return owner, joint, rows, series_mask
 
     def state_dict(self) -> dict[str, Any]:
         """The seed and the state of the augmenter's generator (None before its first batch)."""
@@ -215,16 +251,35 @@ def random_rotations(
 
     A 4-D standard Gaussian normalised to unit length is uniform on the unit quaternions S^3, and the
     double cover S^3 -> SO(3) carries that uniform measure to the Haar measure (Shoemake, "Uniform random
-    rotations", Graphics Gems III, 1992).
+    rotations", Graphics Gems III, 1992). The matrices come from the Gaussians directly, as quadratic forms
+    divided by the squared norm: one small matrix product instead of some thirty elementwise operations.
     """
     q = torch.randn((batch, joints, 4), generator=generator, device=device, dtype=torch.float32)
-    w, x, y, z = F.normalize(q, dim=-1).unbind(-1)
-    rows = (
-        (1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
-        (2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
-        (2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)),
-    )
-    return torch.stack([torch.stack(row, dim=-1) for row in rows], dim=-2).to(dtype)
+    outer = (q[..., :, None] * q[..., None, :]).reshape(-1, 16)  # q q^T: each entry of R is a quadratic form
+    entries = outer @ _QUATERNION_TO_MATRIX.to(q.device) / outer[:, ::5].sum(-1, keepdim=True)  # / |q|^2
+    return entries.view(batch, joints, 3, 3).to(dtype)
+
+
+def _quaternion_to_matrix_forms() -> torch.Tensor:
+    """(16, 9) coefficients: the rotation matrix of quaternion q = (w, x, y, z), flattened, is
+    ``vec(q q^T) @ forms / |q|^2`` (the homogeneous form of the unit-quaternion rotation matrix)."""
+    w, x, y, z = range(4)
+    terms = {  # entry (row, column): [(coefficient, a, b)] for sum of coefficient * q_a * q_b
+        (0, 0): [(1, w, w), (1, x, x), (-1, y, y), (-1, z, z)],
+        (1, 1): [(1, w, w), (-1, x, x), (1, y, y), (-1, z, z)],
+        (2, 2): [(1, w, w), (-1, x, x), (-1, y, y), (1, z, z)],
+        (0, 1): [(2, x, y), (-2, w, z)], (1, 0): [(2, x, y), (2, w, z)],
+        (0, 2): [(2, x, z), (2, w, y)], (2, 0): [(2, x, z), (-2, w, y)],
+        (1, 2): [(2, y, z), (-2, w, x)], (2, 1): [(2, y, z), (2, w, x)],
+    }
+    forms = torch.zeros(4, 4, 3, 3)
+    for (row, column), products in terms.items():
+        for coefficient, a, b in products:
+            forms[a, b, row, column] += coefficient
+    return forms.reshape(16, 9)
+
+
+_QUATERNION_TO_MATRIX = _quaternion_to_matrix_forms()
 
 
 def rotate_joints(x: torch.Tensor, rotations: torch.Tensor) -> torch.Tensor:
@@ -305,18 +360,42 @@ def crop_or_wrap(
     """
     mask = _checked(x, mask)
     batch, steps = x.shape[:2]
-    has_data = mask.flatten(2).amax(-1).gt(0)  # (B, T)
-    positions = torch.arange(1, steps + 1, device=x.device)
-    length = (has_data * positions).amax(1).clamp_min(1)  # last step with data + 1
-    slack = (length - window).clamp_min(0)
-    start = (_uniform((batch,), x, generator) * (slack + 1)).long().clamp_max(slack)
-    offset = torch.arange(window, device=x.device)
-    index = start[:, None] + offset[None] % length[:, None]  # (B, window)
+    index = crop_index(sample_lengths(mask), window, generator, x)  # (B, window)
     # Whole time steps move, so index rows of the (B * T, J * C) view rather than gather element-wise.
     rows = (index + steps * torch.arange(batch, device=x.device)[:, None]).flatten()
     shape = (batch, window, *x.shape[2:])
     return (x.reshape(batch * steps, -1).index_select(0, rows).view(shape),
             mask.reshape(batch * steps, -1).index_select(0, rows).view(shape))
+
+
+def sample_lengths(mask: torch.Tensor) -> torch.Tensor:
+    """(B,) steps up to and including each sample's last step with data (0 for none), from a (B, T, ...) mask."""
+    batch, steps = mask.shape[:2]
+    has_data = mask.reshape(batch, steps, -1).amax(-1).gt(0)  # (B, T)
+    return (has_data * torch.arange(1, steps + 1, device=mask.device)).amax(1)
+
+
+def series_lengths(mask: torch.Tensor) -> torch.Tensor:
+    """(N,) :func:`sample_lengths` of series masks (N, T, 1, C), from their flat (N, T * C) view: the last
+    element with data, in whole steps (reducing the contiguous row avoids a reduction over the C axis)."""
+    count, steps, _, channels = mask.shape
+    flat = mask.reshape(count, -1)
+    if bool(flat[:, -channels:].gt(0).any(1).all()):  # every series has data at its last step: all are whole
+        return torch.full((count,), steps, dtype=torch.long, device=mask.device)
+    last = (flat.gt(0) * torch.arange(1, steps * channels + 1, device=mask.device)).amax(1)
+    return torch.div(last + channels - 1, channels, rounding_mode="floor")
+
+
+def crop_index(length: torch.Tensor, window: int, generator: torch.Generator | None,
+               like: torch.Tensor) -> torch.Tensor:
+    """(B, window) time steps :func:`crop_or_wrap` takes from samples of ``length`` (B,) steps (at least 1
+    counts): a window starting uniformly at random within a longer sample, the sample tiled (step
+    ``t mod length``) when shorter."""
+    length = length.clamp_min(1)
+    slack = (length - window).clamp_min(0)
+    start = (_uniform((len(length),), like, generator) * (slack + 1)).long().clamp_max(slack)
+    offset = torch.arange(window, device=length.device)
+    return start[:, None] + offset[None] % length[:, None]
 
 
 def keep_random_joints(
@@ -344,37 +423,60 @@ def choose_joints(
     ``slots[b]`` lists S distinct joints of sample ``b`` in random order, joints without data last;
     ``kept[b, s]`` is True for the first k of them, k uniform in [low, high].
     """
+    count, scores = _joint_draws(mask, low, high, generator)
+    scores = scores + _joints_with_data(mask).logical_not().to(scores.dtype)  # those without data rank last
+    return _rank_joints(scores, count, high)
+
+
+def _joint_draws(mask: torch.Tensor, low: int, high: int, generator: torch.Generator | None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The draws of :func:`choose_joints`: how many joints each sample keeps (B, 1) and a score per joint (B, J)."""
     batch, _, joints, _ = mask.shape
     count = torch.randint(low, high + 1, (batch, 1), generator=generator, device=mask.device)
-    scores = _uniform((batch, joints), mask, generator)
-    scores = scores + _joints_with_data(mask).logical_not().to(scores.dtype)  # those without data rank last
-    width = min(high, joints)
+    return count, _uniform((batch, joints), mask, generator)
+
+
+def _rank_joints(scores: torch.Tensor, count: torch.Tensor, high: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(slots, kept)`` of :func:`choose_joints`: the ``high`` lowest-scoring joints, the first ``count`` kept."""
+    width = min(high, scores.shape[1])
     slots = scores.argsort(dim=1)[:, :width]
-    return slots, torch.arange(width, device=mask.device)[None, :] < count
+    return slots, torch.arange(width, device=scores.device)[None, :] < count
 
 
-def take_joints(x: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
-    """(B, T, S, C): joint ``slots[b, s]`` of every sample ``b`` of x (B, T, J, C)."""
-    batch, steps, joints, channels = x.shape
-    rows = _joint_rows(slots, steps, joints)
-    return x.reshape(-1, channels).index_select(0, rows).view(batch, steps, -1, channels)
+def batch_rows(owner: torch.Tensor, joint: torch.Tensor, time: torch.Tensor, steps: int, joints: int) -> torch.Tensor:
+    """Rows of the (B * steps * joints, C) view of a (B, steps, joints, C) batch holding joint ``joint[n]`` of
+    sample ``owner[n]`` at the time steps ``time`` ((T',) for every series or (N, T') each), ordered (n, t)."""
+    return ((owner[:, None] * steps + time) * joints + joint[:, None]).reshape(-1)
 
 
-def put_joints(values: torch.Tensor, slots: torch.Tensor, joints: int) -> torch.Tensor:
-    """(B, T, joints, C) zeros with ``values[:, :, s]`` placed at joint ``slots[b, s]``: undoes
-    :func:`take_joints` for the chosen joints."""
-    batch, steps, _, channels = values.shape
-    rows = _joint_rows(slots, steps, joints)
-    out = values.new_zeros((batch * steps * joints, channels))
-    return out.index_copy_(0, rows, values.reshape(-1, channels)).view(batch, steps, joints, channels)
+def take_rows(values: torch.Tensor, rows: torch.Tensor, steps: int) -> torch.Tensor:
+    """(N, steps, 1, C) series: the C-wide ``rows`` of the (-1, C) view of ``values``, ``steps`` per series.
+    Whole rows move, 2x faster than gathering element by element."""
+    channels = values.shape[-1]
+    return values.reshape(-1, channels).index_select(0, rows).view(-1, steps, 1, channels)
 
 
-def _joint_rows(slots: torch.Tensor, steps: int, joints: int) -> torch.Tensor:
-    """Rows of the (B * T * J, C) view holding joint ``slots[b, s]`` at every step, ordered (b, t, s):
-    whole C-wide rows move, 2x faster than gathering element by element."""
-    batch = slots.shape[0]
-    first = torch.arange(batch * steps, device=slots.device).view(batch, steps, 1) * joints
-    return (first + slots[:, None, :]).reshape(-1)
+def put_rows(values: torch.Tensor, rows: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    """Zeros of ``shape`` (..., C) with the C-wide rows of ``values`` placed at ``rows`` of its (-1, C) view:
+    undoes :func:`take_rows` where the series were taken from."""
+    out = values.new_zeros((math.prod(shape[:-1]), shape[-1]))
+    return out.index_copy_(0, rows, values.reshape(-1, shape[-1])).view(shape)
+
+
+def _take_kept(mask: torch.Tensor, slots: torch.Tensor, kept: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(owner, joint, rows, series_mask)`` of the kept joints of :func:`choose_joints`' ``(slots, kept)``."""
+    _, steps, joints, _ = mask.shape
+    owner, slot = kept.nonzero(as_tuple=True)
+    joint = slots[owner, slot]
+    rows = batch_rows(owner, joint, torch.arange(steps, device=mask.device), steps, joints)
+    return owner, joint, rows, take_rows(mask, rows, steps)
+
+
+def _chosen_series(probability: float, batch: int, owner: torch.Tensor, like: torch.Tensor,
+                   generator: torch.Generator | None) -> torch.Tensor:
+    """Indices of the series whose sample is chosen, each sample with ``probability``."""
+    return (_uniform((batch,), like, generator) < probability)[owner].nonzero().squeeze(1)
 
 
 def _joints_with_data(mask: torch.Tensor) -> torch.Tensor:
@@ -396,5 +498,8 @@ def _jitter_gains(x: torch.Tensor, spread: float, generator: torch.Generator | N
 
 def _noise(x: torch.Tensor, std: tuple[float, float], generator: torch.Generator | None) -> torch.Tensor:
     """Gaussian noise shaped like x, with the accelerometer's and the gyroscope's standard deviation."""
-    scale = torch.tensor(std[: x.shape[-1] // 3], dtype=x.dtype, device=x.device).repeat_interleave(3)
-    return torch.empty_like(x, memory_format=torch.contiguous_format).normal_(generator=generator).mul_(scale)
+    noise = torch.empty_like(x, memory_format=torch.contiguous_format)
+    if x.shape[-1] == 3 or std[0] == std[1]:
+        return noise.normal_(0.0, std[0], generator=generator)
+    scale = torch.tensor(std, dtype=x.dtype, device=x.device).repeat_interleave(3)
+    return noise.normal_(generator=generator).mul_(scale)

@@ -103,6 +103,18 @@ def test_joint_masking_prefers_joints_with_data():
     assert torch.equal(kept, mask)  # both joints with data survive; joints without data stay empty
 
 
+def test_augmenter_keeps_the_joints_choose_joints_keeps():
+    """The augmenter ranks joints as if all had data and ranks again only when a kept one has none: the
+    same joints as keep_random_joints from the same draws, joints with data first."""
+    mask = torch.zeros((60, 10, 22, 6))
+    mask[:, :, [3, 17, 20]] = 1
+    mask[::2, :, 5] = 1
+    x = torch.randn(mask.shape, generator=_generator(1)) * mask
+    _, expected = keep_random_joints(x, mask, 1, 5, _generator(2))
+    y, kept = Augmenter({"rotation": False, "keep_joints": [1, 5]})(x, mask, generator=_generator(2))
+    assert torch.equal(kept, expected) and torch.equal(y, x * kept)
+
+
 def _resting_readings(batch: int, steps: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Sensors at rest in random orientations: specific force R^T (0, g, 0), no rotation rate."""
     frames = random_rotations(batch, 22, _generator(seed)).double()
@@ -135,10 +147,10 @@ def test_gravity_removal_follows_a_spinning_sensor():
     assert remove_gravity(x, rate_hz=rate_hz)[..., :3].abs().max() < 1e-3
 
 
-def test_batched_gravity_estimate_matches_step_by_step_integration():
+@pytest.mark.parametrize("steps", [120, 61, 5])  # whole blocks of the scan, a padded last block, one block
+def test_batched_gravity_estimate_matches_step_by_step_integration(steps):
     """The prefix-scan integration of the gyroscope against SciPy rotations composed one step at a time."""
     generator = _generator(4)
-    steps = 120
     rate = torch.cumsum(0.3 * torch.randn((2, steps, 3, 3), generator=generator, dtype=torch.float64), dim=1)
     acc = 9.81 * torch.nn.functional.normalize(torch.randn((2, steps, 3, 3), generator=generator,
                                                            dtype=torch.float64), dim=-1)
@@ -245,6 +257,16 @@ def test_noise_and_gain_jitter():
     assert scaled.min() >= 0.8 and scaled.max() <= 1.2 and scaled.std() > 0.05
     assert torch.equal(scaled, scaled[:, :1].expand_as(scaled))  # one gain per sample, joint and sensor
     assert torch.equal(scaled[..., :3], scaled[..., :1].expand(-1, -1, -1, 3))
+
+
+def test_no_noise_where_data_is_missing():
+    x = torch.randn((8, 30, 22, 6), generator=_generator())
+    mask = torch.ones_like(x)
+    mask[:4, 20:] = 0  # padded ends
+    mask[:, :, :, 3:] = 0  # and no gyroscope at all
+    y, y_mask = Augmenter({"keep_joints": None, "noise_std": 0.5, "rotation": False})(x * mask, mask, _generator())
+    assert torch.equal(y_mask, mask) and torch.equal(y[mask == 0], torch.zeros_like(y[mask == 0]))
+    assert (y - x)[mask > 0].std() > 0.4
 
 
 CONFIG = {"window": 40, "gravity_removed_p": 0.5, "amplitude_jitter": 0.1, "noise_std": 0.05}

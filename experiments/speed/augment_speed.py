@@ -52,10 +52,11 @@ def bench_augment(batch: int = 64, frames: int = 200, repeats: int = 7, config: 
 
 
 def floor_costs(x: torch.Tensor, mask: torch.Tensor, settings: dict, repeats: int) -> dict:
-    """What the batched pipeline cannot avoid, timed alone: the Gaussian noise of the kept joints (up to
-    ``keep_joints[1]`` per sample; no draws without noise) and writing a zeroed output and mask of the
-    input's shape."""
-    kept = x.shape[0] * x.shape[1] * (settings["keep_joints"][1] if settings["keep_joints"] else x.shape[2]) * 6
+    """What the batched pipeline cannot avoid, timed alone: the Gaussian noise of the kept joints (on average
+    the middle of ``keep_joints`` per sample; no draws without noise) and writing a zeroed output and mask of
+    the input's shape."""
+    joints = sum(settings["keep_joints"]) // 2 if settings["keep_joints"] else x.shape[2]
+    kept = x.shape[0] * x.shape[1] * joints * x.shape[3]
     noise = torch.empty(kept) if max(np.broadcast_to(settings["noise_std"], 2)) > 0 else torch.empty(0)
     generator = torch.Generator().manual_seed(0)
     seconds = interleaved_best({"draws": lambda: noise.normal_(generator=generator),

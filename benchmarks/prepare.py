@@ -6,6 +6,8 @@ same shape, following the UniMTS evaluation protocol (Zhang et al., NeurIPS 2024
 the first 10 s at 20 Hz, wrap-padded when shorter.
 
 1. each placement's channels go to its joint, times its unit factors (plus an offset for coded units);
+   where a placement names its device's up axis (:attr:`~benchmarks.registry.Placement.up`), both sensors
+   are turned by the smallest rotation that takes that axis onto +y (:func:`upright_frame`);
 2. resampling to ``target_rate_hz`` by polyphase filtering with the exact rational ratio
    (``scipy.signal.resample_poly``: its Kaiser-windowed low-pass removes what lies above the new Nyquist
    frequency when downsampling; each series' mean is taken out before filtering and put back, so constant
@@ -36,6 +38,7 @@ from typing import Literal
 import numpy as np
 import torch
 from scipy.signal import resample, resample_poly
+from scipy.spatial.transform import Rotation
 
 from simulate.gravity import remove_gravity as remove_gravity_torch
 from skeletons import NUM_JOINTS
@@ -136,7 +139,21 @@ def _gather(x: np.ndarray, placements: Sequence[Placement]) -> tuple[np.ndarray,
             first, last = placement.gyro
             signals[:, :, index, 3:] = x[:, :, first:last] * placement.gyro_scale
             present[index, 3:] = True
+        if placement.up is not None:
+            turn = upright_frame(placement.up)
+            signals[:, :, index, :3] = signals[:, :, index, :3] @ turn.T
+            signals[:, :, index, 3:] = signals[:, :, index, 3:] @ turn.T
     return signals, present
+
+
+def upright_frame(up: str) -> np.ndarray:
+    """(3, 3) the smallest rotation that takes device axis ``up`` ("+x", "-z", ...) onto +y; a half turn
+    about +x for "-y". Readings ``v`` in the device frame become ``R @ v``."""
+    axis = np.zeros(3)
+    axis["xyz".index(up[1])] = 1.0 if up[0] == "+" else -1.0
+    if up == "-y":
+        return np.diag([1.0, -1.0, -1.0])
+    return Rotation.align_vectors([[0.0, 1.0, 0.0]], [axis])[0].as_matrix()
 
 
 def _applies(placements: Sequence[Placement], labels: np.ndarray | None, count: int) -> np.ndarray:

@@ -27,6 +27,8 @@ from skeletons.errors import InputError
 Gravity = Literal["included", "removed"]
 Source = Literal["released", "aeon", "hapt", "custom"]
 DEG_TO_RAD = math.pi / 180.0
+#: The names :attr:`Placement.up` accepts.
+DEVICE_AXES = ("+x", "-x", "+y", "-y", "+z", "-z")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ class Placement:
         classes: the class ids whose series wear this device; None for every series. (UTD-MHAD straps its
             one sensor to the right wrist for actions 1-21 and to the right thigh for 22-27; the paper's
             code places it by the label, and so do we, to follow its protocol.)
+        up: the device axis that points up while the wearer stands ("+x", "-z", ...), where it is known;
+            the preparation path turns the device frame so that this axis reads along the joint frame's +y
+            (the body's up in the rest pose), what a model pretrained with ``augment.upright_p`` expects.
+            None (the default, and the paper's protocol) leaves the device frame as recorded.
     """
 
     joint: int
@@ -51,10 +57,13 @@ class Placement:
     gyro: tuple[int, int] | None = None
     gyro_scale: float = 1.0
     classes: tuple[int, ...] | None = None
+    up: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.joint < NUM_JOINTS:
             raise ValueError(f"joint {self.joint} is not in 0..{NUM_JOINTS - 1}")
+        if self.up is not None and self.up not in DEVICE_AXES:
+            raise ValueError(f"up must be one of {', '.join(DEVICE_AXES)}, got {self.up!r}")
         for sensor in (self.acc, self.gyro):
             if sensor is not None and (sensor[1] - sensor[0] != 3 or sensor[0] < 0):
                 raise ValueError(f"a sensor is three consecutive channels, got {sensor}")
@@ -193,7 +202,9 @@ HAPT = Dataset(
     classes=6,
     rate_hz=50.0,
     level=None,
-    placements=(Placement(joint=9, acc=(0, 3), acc_scale=GRAVITY, gyro=(3, 6)),),
+    # The phone stood upright in its belt clip: its +x reads +1.00 g averaged over the training subjects'
+    # standing samples (+0.95 g sitting, +0.07 g lying), so +x is its up axis.
+    placements=(Placement(joint=9, acc=(0, 3), acc_scale=GRAVITY, gyro=(3, 6), up="+x"),),
     gravity="included",
     labels=(("walking",), ("walking upstairs", "climbing stairs"), ("walking downstairs", "going down stairs"),
             ("sitting",), ("standing",), ("lying", "lying down")),

@@ -32,6 +32,8 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
                  Setting(overrides=("train.view_contrast_weight=0.5",))),
     "rotation-0.5": ("half the samples keep their simulated sensor frames (rotation_p 0.5)",
                      Setting(overrides=("augment.rotation_p=0.5",))),
+    "upright-0.5": ("half the samples turn only about the joints' up axis, tilted at most 15 degrees (upright_p 0.5)",
+                    Setting(overrides=("augment.upright_p=0.5",))),
     "device-0.5": ("+ device augmentation: gains [0.6, 1.4], half the samples band-limited to 2.5-10 Hz",
                    Setting(overrides=("augment.amplitude_jitter=0.4", "augment.lowpass_p=0.5"))),
     "longer-4000": ("600 steps on a 4,000-clip corpus", Setting(overrides=("train.max_steps=600",), clips=4000)),

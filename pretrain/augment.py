@@ -15,7 +15,9 @@ so a batch and a seeded generator give the same result every time.
    as slower devices arrive at evaluation;
 4. rotation-invariant augmentation: an independent Haar-uniform rotation of every joint's sensor frame,
    shared by its accelerometer and gyroscope (:func:`random_rotations`, :func:`rotate_joints`), so that
-   the encoder cannot rely on how a device sits on the body;
+   the encoder cannot rely on how a device sits on the body; optionally, for a fraction of the samples
+   (``upright_p``), a rotation that keeps the joint frame's up axis near up (:func:`upright_rotations`),
+   as a device whose up axis is known sits (a phone in a belt clip; see ``benchmarks.registry.Placement.up``);
 5. optional gain jitter and additive Gaussian noise (none where the mask says data is missing);
 6. random joint masking: only k in [1, 5] random joints keep their data (:func:`keep_random_joints`), as
    real deployments carry one to a few devices. The joints are drawn first (:func:`choose_joints`) and
@@ -49,6 +51,11 @@ class AugmentConfig:
         rotation: rotate every sample's joints by independent random rotations.
         rotation_p: the fraction of samples rotated (1: all); the others keep the simulated sensor frames,
             so the encoder is not made blind to how a device sits (what separates postures at the waist).
+        upright_p: the fraction of the rotated samples whose joints turn by :func:`upright_rotations`
+            instead (a uniform turn about the joint frame's +y, the body's up in the rest pose, then a tilt
+            of at most ``upright_tilt_deg``): devices whose up axis is known, as a benchmark declares with
+            ``Placement.up``. Gravity's direction then tells an upright trunk from a lying one.
+        upright_tilt_deg: the largest tilt of those rotations, in degrees.
         keep_joints: (low, high): keep k random joints per sample, k uniform in [low, high]; None keeps all.
         gravity_removed_p: probability that a sample has gravity removed from its accelerometer.
         amplitude_jitter: s > 0 scales each sample's joint's accelerometer and gyroscope by separate gains
@@ -64,6 +71,8 @@ class AugmentConfig:
     rate_hz: float = 20.0
     rotation: bool = True
     rotation_p: float = 1.0
+    upright_p: float = 0.0
+    upright_tilt_deg: float = 15.0
     keep_joints: tuple[int, int] | None = (1, 5)
     gravity_removed_p: float = 0.0
     amplitude_jitter: float = 0.0
@@ -87,6 +96,10 @@ class AugmentConfig:
                                    f"got {self.keep_joints}")
         if not 0.0 <= self.rotation_p <= 1.0:
             raise InputError(None, f"augment.rotation_p must lie in [0, 1], got {self.rotation_p}")
+        if not 0.0 <= self.upright_p <= 1.0:
+            raise InputError(None, f"augment.upright_p must lie in [0, 1], got {self.upright_p}")
+        if not 0.0 <= self.upright_tilt_deg <= 180.0:
+            raise InputError(None, f"augment.upright_tilt_deg must lie in [0, 180], got {self.upright_tilt_deg}")
         if not 0.0 <= self.gravity_removed_p <= 1.0:
             raise InputError(None, f"augment.gravity_removed_p must lie in [0, 1], got {self.gravity_removed_p}")
         if not 0.0 <= self.amplitude_jitter < 1.0:
@@ -176,6 +189,10 @@ class Augmenter:
         rotations = gains = noise = None
         if config.rotation:
             rotations = random_rotations(len(owner), 1, generator, x.device, x.dtype)
+            if config.upright_p > 0:
+                upright = (_uniform((batch,), x, generator) < config.upright_p)[owner]
+                turns = upright_rotations(len(owner), 1, config.upright_tilt_deg, generator, x.device, x.dtype)
+                rotations = torch.where(upright[:, None, None, None], turns, rotations)
             if config.rotation_p < 1:
                 frozen = (_uniform((batch,), x, generator) >= config.rotation_p)[owner]
                 rotations = torch.where(frozen[:, None, None, None], torch.eye(3, dtype=x.dtype, device=x.device),
@@ -258,6 +275,35 @@ def random_rotations(
     outer = (q[..., :, None] * q[..., None, :]).reshape(-1, 16)  # q q^T: each entry of R is a quadratic form
     entries = outer @ _QUATERNION_TO_MATRIX.to(q.device) / outer[:, ::5].sum(-1, keepdim=True)  # / |q|^2
     return entries.view(batch, joints, 3, 3).to(dtype)
+
+
+def upright_rotations(
+    batch: int,
+    joints: int,
+    max_tilt_deg: float,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    """(batch, joints, 3, 3) rotations that keep +y within ``max_tilt_deg`` of +y: a uniform turn about +y,
+    then a tilt by an angle uniform in [0, max_tilt_deg] about a uniformly drawn horizontal axis.
+
+    What is left unknown of a device's mounting when its up axis is known: which way it faces around that
+    axis, and a few degrees of slant (clip, pocket, posture of the wearer).
+    """
+    draws = torch.rand((3, batch, joints), generator=generator, device=device, dtype=torch.float32)
+    yaw, heading = 2 * math.pi * draws[0], 2 * math.pi * draws[1]
+    tilt = math.radians(max_tilt_deg) * draws[2]
+    zero, one = torch.zeros_like(yaw), torch.ones_like(yaw)
+    turn = torch.stack([yaw.cos(), zero, yaw.sin(), zero, one, zero, -yaw.sin(), zero, yaw.cos()], -1)
+    # Rodrigues' formula about the unit axis (cos h, 0, sin h): R = I + sin(a) K + (1 - cos(a)) K^2.
+    ax, az = heading.cos(), heading.sin()
+    s, c = tilt.sin(), 1 - tilt.cos()
+    slant = torch.stack([1 - c * az * az, -s * az, c * ax * az,
+                         s * az, 1 - c, -s * ax,
+                         c * ax * az, s * ax, 1 - c * ax * ax], -1)
+    matrices = slant.view(batch, joints, 3, 3) @ turn.view(batch, joints, 3, 3)
+    return matrices.to(dtype)
 
 
 def _quaternion_to_matrix_forms() -> torch.Tensor:

@@ -15,6 +15,7 @@ from pretrain.augment import (
     keep_random_joints,
     random_rotations,
     rotate_joints,
+    upright_rotations,
 )
 from simulate.gravity import GRAVITY, remove_gravity
 from skeletons.errors import InputError
@@ -347,6 +348,39 @@ def test_rotation_for_a_fraction_p_of_the_samples():
     assert torch.equal(Augmenter({**ONLY_ROTATION, "rotation_p": 0.0})(x, generator=_generator())[0], x)
     with pytest.raises(InputError, match="rotation_p"):
         AugmentConfig(rotation_p=1.5)
+
+
+def test_upright_rotations_keep_up_within_the_tilt_and_turn_freely_about_it():
+    rotations = upright_rotations(4000, 5, 15.0, _generator()).double().reshape(-1, 3, 3)
+    identity = torch.eye(3, dtype=torch.float64).expand_as(rotations)
+    torch.testing.assert_close(rotations @ rotations.transpose(-1, -2), identity, atol=1e-5, rtol=0)
+    torch.testing.assert_close(torch.linalg.det(rotations), torch.ones(len(rotations), dtype=torch.float64),
+                               atol=1e-5, rtol=0)
+    up = rotations[:, :, 1]  # where +y goes
+    tilt = torch.rad2deg(torch.arccos(up[:, 1].clamp(-1, 1)))
+    assert tilt.max() <= 15.0 + 1e-3 and abs(tilt.mean() - 7.5) < 0.2  # uniform in [0, 15] degrees
+    assert up[:, [0, 2]].mean(0).norm() < 0.01  # tilted every way alike
+    forward = rotations[:, :, 2]  # where +z goes: anywhere around the vertical
+    assert forward[:, [0, 2]].mean(0).norm() < 0.02
+    assert abs(forward[:, 0].square().mean() - 0.5) < 0.02
+    flat = upright_rotations(50, 2, 0.0, _generator()).double()
+    torch.testing.assert_close(flat[..., :, 1], torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64).expand(50, 2, 3),
+                               atol=1e-6, rtol=0)
+
+
+def test_upright_rotation_for_a_fraction_of_the_samples():
+    x = _imu(batch=200, steps=10)
+    config = {**ONLY_ROTATION, "upright_p": 0.5, "upright_tilt_deg": 0.0}
+    y, _ = Augmenter(config)(x, generator=_generator())
+    # An upright turn with no tilt keeps every y component (acc and gyro); a Haar rotation does not.
+    upright = torch.isclose(y[..., [1, 4]], x[..., [1, 4]], atol=1e-4).flatten(1).all(1)
+    assert 70 < int(upright.sum()) < 130
+    torch.testing.assert_close(y[..., :3].norm(dim=-1), x[..., :3].norm(dim=-1))
+    everyone = Augmenter({**config, "upright_p": 1.0})(x, generator=_generator())[0]
+    torch.testing.assert_close(everyone[..., [1, 4]], x[..., [1, 4]], atol=1e-4, rtol=0)
+    assert not torch.allclose(everyone, x, atol=1e-2)  # yet they turn
+    with pytest.raises(InputError, match="upright_p"):
+        AugmentConfig(upright_p=-0.1)
 
 
 def test_kept_joints_of_a_sample_share_one_crop_window():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
-from benchmarks.prepare import prepare_windows, resampling_factors
+from benchmarks.prepare import prepare_windows, resampling_factors, upright_frame
 from benchmarks.registry import Placement, get_dataset
 from simulate.gravity import GRAVITY
 
@@ -33,6 +33,33 @@ def test_one_g_in_g_becomes_standard_gravity_on_its_joint():
     np.testing.assert_allclose(imu[:, :, 9, 1], GRAVITY, rtol=1e-6)
     assert not np.delete(imu, 9, axis=2).any() and not imu[:, :, 9, [0, 2, 3, 4, 5]].any()
     assert (mask[:, :, 9] == 1).all() and mask.sum() == 2 * 200 * 6
+
+
+@pytest.mark.parametrize("up", ["+x", "-x", "+y", "-y", "+z", "-z"])
+def test_a_declared_up_axis_reads_along_plus_y_for_both_sensors(up):
+    axis = "xyz".index(up[1])
+    sign = 1.0 if up[0] == "+" else -1.0
+    x = np.zeros((1, 100, 6))
+    x[:, :, axis] = sign  # standing still: +1 g along the device's up axis
+    x[:, :, 3 + axis] = 2.0 * sign  # and a turn of 2 rad/s about it
+    x[:, :, 3 + (axis + 1) % 3] = 0.5  # with some rate about another axis, whose length must survive
+    placement = Placement(joint=9, acc=(0, 3), acc_scale=GRAVITY, gyro=(3, 6), up=up)
+    imu, _ = prepare_windows(x, [placement], 50)
+    np.testing.assert_allclose(imu[0, :, 9, :3], np.tile([0.0, GRAVITY, 0.0], (200, 1)), atol=1e-5)
+    np.testing.assert_allclose(imu[0, :, 9, 4], 2.0, rtol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(imu[0, :, 9, 3:], axis=-1), np.hypot(2.0, 0.5), rtol=1e-6)
+    turn = upright_frame(up)
+    np.testing.assert_allclose(turn @ turn.T, np.eye(3), atol=1e-12)
+    assert np.linalg.det(turn) == pytest.approx(1.0)
+
+
+def test_without_an_up_axis_the_device_frame_is_kept():
+    x = np.zeros((1, 100, 6))
+    x[:, :, 0] = 1.0
+    imu, _ = prepare_windows(x, [Placement(joint=9, acc=(0, 3), acc_scale=GRAVITY, gyro=(3, 6))], 50)
+    np.testing.assert_allclose(imu[0, :, 9, 0], GRAVITY, rtol=1e-6)
+    with pytest.raises(ValueError, match="up must be one of"):
+        Placement(joint=9, acc=(0, 3), up="up")
 
 
 def test_downsampling_keeps_frequency_and_amplitude():

@@ -19,7 +19,7 @@ from skeletons.arguments import add_hidden_alias, comma_list, flatten
 from skeletons.errors import InputError
 
 from .loader import BenchmarkSplit, load_npy, read_label_dictionary, validate_split
-from .registry import DEG_TO_RAD, Dataset, Gravity, Placement
+from .registry import DEG_TO_RAD, DEVICE_AXES, Dataset, Gravity, Placement
 
 ACC_UNITS = {"m/s2": 1.0, "g": GRAVITY}
 GYRO_UNITS = {"rad/s": 1.0, "deg/s": DEG_TO_RAD}
@@ -39,14 +39,24 @@ def parse_joint(value: str | int) -> int:
 
 
 def custom_dataset(joints: Sequence[str | int], rate_hz: float, *, acc_unit: str = "m/s2", gyro_unit: str = "rad/s",
-                   gyro: bool = True, gravity: Gravity = "included", name: str = "custom", classes: int = 0) -> Dataset:
+                   gyro: bool = True, gravity: Gravity = "included", name: str = "custom", classes: int = 0,
+                   up: Sequence[str | None] | None = None) -> Dataset:
     """The registry-style description of custom data (raises InputError for impossible settings).
 
     ``classes`` is the number of classes where known (:func:`load_custom` takes it from the label file).
+    ``up`` names each device's up axis in the rest pose ("+x", ...; :attr:`Placement.up`: for the trunk and
+    legs, the axis pointing up while the wearer stands), one per joint or one for all; None or "none" where it
+    is not known.
     """
     indices = [parse_joint(j) for j in joints]
     if not indices or len(set(indices)) != len(indices):
         raise InputError(None, f"--joints needs one or more distinct joints, got {list(joints)}")
+    axes = [None if a in (None, "none") else a for a in (up or [None])]
+    if len(axes) == 1:
+        axes = axes * len(indices)
+    if len(axes) != len(indices) or any(a is not None and a not in DEVICE_AXES for a in axes):
+        raise InputError(None, f"--up needs one axis ({', '.join(DEVICE_AXES)} or none) for all joints or one per "
+                               f"joint, got {list(up or [])}")
     if not MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:  # also refuses nan and inf
         raise InputError(None, f"--input-rate must be a sample rate between {MIN_RATE_HZ:g} and {MAX_RATE_HZ:g} Hz, "
                                f"got {rate_hz}")
@@ -55,7 +65,8 @@ def custom_dataset(joints: Sequence[str | int], rate_hz: float, *, acc_unit: str
     width = 6 if gyro else 3
     placements = tuple(
         Placement(joint=joint, acc=(width * i, width * i + 3), acc_scale=ACC_UNITS[acc_unit],
-                  gyro=(width * i + 3, width * i + 6) if gyro else None, gyro_scale=GYRO_UNITS[gyro_unit])
+                  gyro=(width * i + 3, width * i + 6) if gyro else None, gyro_scale=GYRO_UNITS[gyro_unit],
+                  up=axes[i])
         for i, joint in enumerate(indices))
     return Dataset(name=name, dir=name, classes=classes, rate_hz=float(rate_hz), level=None, placements=placements,
                    gravity=gravity, source="custom", note=f"accelerometer {acc_unit}, gyroscope "
@@ -64,10 +75,11 @@ def custom_dataset(joints: Sequence[str | int], rate_hz: float, *, acc_unit: str
 
 def load_custom(x_path: str | os.PathLike, y_path: str | os.PathLike, labels_path: str | os.PathLike,
                 joints: Sequence[str | int], rate_hz: float, *, acc_unit: str = "m/s2", gyro_unit: str = "rad/s",
-                gyro: bool = True, gravity: Gravity = "included", name: str = "custom") -> BenchmarkSplit:
+                gyro: bool = True, gravity: Gravity = "included", name: str = "custom",
+                up: Sequence[str | None] | None = None) -> BenchmarkSplit:
     """Custom series and labels, validated; X must have exactly 6 (3 without gyroscope) channels per joint."""
     dataset = custom_dataset(joints, rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit, gyro=gyro, gravity=gravity,
-                             name=name)  # settings first: a wrong joint name needs no file to be refused
+                             name=name, up=up)  # settings first: a wrong joint name needs no file to be refused
     labels = read_label_dictionary(labels_path)
     dataset = replace(dataset, classes=len(labels))
     x = load_npy(x_path, "series (series, time, channels)")
@@ -98,13 +110,18 @@ def add_custom_data_arguments(parser, *, with_test: bool = False):
     custom.add_argument("--input-gravity", choices=("included", "removed"), default="included",
                         help="whether X's accelerometer includes gravity (default included)")
     add_hidden_alias(custom, "--gravity", "input_gravity", choices=("included", "removed"))
+    custom.add_argument("--up", type=comma_list(), default=None,
+                        help="each device's up axis (+x, -z, ...; on the trunk and legs the one pointing up while "
+                             "the wearer stands; none where unknown), "
+                             "comma-separated per joint or one for all; models pretrained with upright rotations "
+                             "then read gravity's direction (default: unknown)")
     return custom
 
 
 def custom_options(args) -> dict:
     """The keyword arguments of :func:`load_custom` that the flags of :func:`add_custom_data_arguments` give."""
     return {"acc_unit": args.acc_unit, "gyro_unit": args.gyro_unit, "gyro": not args.no_gyro,
-            "gravity": args.input_gravity}
+            "gravity": args.input_gravity, "up": getattr(args, "up", None)}
 
 
 def custom_split(args, x_path, y_path) -> BenchmarkSplit:

@@ -44,10 +44,12 @@ class Placement:
         classes: the class ids whose series wear this device; None for every series. (UTD-MHAD straps its
             one sensor to the right wrist for actions 1-21 and to the right thigh for 22-27; the paper's
             code places it by the label, and so do we, to follow its protocol.)
-        up: the device axis that points up while the wearer stands ("+x", "-z", ...), where it is known;
-            the preparation path turns the device frame so that this axis reads along the joint frame's +y
-            (the body's up in the rest pose), what a model pretrained with ``augment.upright_p`` expects.
-            None (the default, and the paper's protocol) leaves the device frame as recorded.
+        up: the device axis ("+x", "-z", ...) that points up when the body stands in the rest pose: upright,
+            arms held out sideways palm down. For a device on the trunk, hips or legs that is the axis pointing
+            up while the wearer stands; on an arm, the one pointing up with the arm held out. The preparation
+            path turns the device frame so that this axis reads along the joint frame's +y, what a model
+            pretrained with ``augment.upright_p`` expects. None (the default, and the paper's protocol) leaves
+            the device frame as recorded.
     """
 
     joint: int

@@ -54,7 +54,9 @@ class AugmentConfig:
         upright_p: the fraction of the rotated samples whose joints turn by :func:`upright_rotations`
             instead (a uniform turn about the joint frame's +y, the body's up in the rest pose, then a tilt
             of at most ``upright_tilt_deg``): devices whose up axis is known, as a benchmark declares with
-            ``Placement.up``. Gravity's direction then tells an upright trunk from a lying one.
+            ``Placement.up``. Gravity's direction then tells an upright trunk from a lying one; a model
+            trained with it all the way (1) is no longer blind to how a device sits, and reads devices whose
+            up axis is not declared less well.
         upright_tilt_deg: the largest tilt of those rotations, in degrees.
         keep_joints: (low, high): keep k random joints per sample, k uniform in [low, high]; None keeps all.
         gravity_removed_p: probability that a sample has gravity removed from its accelerometer.
@@ -188,10 +190,14 @@ class Augmenter:
         # matrix per series applied with one batched matrix product (baddbmm adds the noise).
         rotations = gains = noise = None
         if config.rotation:
-            rotations = random_rotations(len(owner), 1, generator, x.device, x.dtype)
-            if config.upright_p > 0:
+            tilt = config.upright_tilt_deg
+            if config.upright_p >= 1:
+                rotations = upright_rotations(len(owner), 1, tilt, generator, x.device, x.dtype)
+            else:
+                rotations = random_rotations(len(owner), 1, generator, x.device, x.dtype)
+            if 0 < config.upright_p < 1:
                 upright = (_uniform((batch,), x, generator) < config.upright_p)[owner]
-                turns = upright_rotations(len(owner), 1, config.upright_tilt_deg, generator, x.device, x.dtype)
+                turns = upright_rotations(len(owner), 1, tilt, generator, x.device, x.dtype)
                 rotations = torch.where(upright[:, None, None, None], turns, rotations)
             if config.rotation_p < 1:
                 frozen = (_uniform((batch,), x, generator) >= config.rotation_p)[owner]

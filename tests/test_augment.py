@@ -176,6 +176,11 @@ def test_reference_pipeline_loop_keeps_the_batched_contract():
     tiled = x.numpy()[:, np.arange(40) % 30]
     norms = np.linalg.norm(tiled.reshape(6, 40, 22, 2, 3), axis=-1) * kept[:, None, :, None]
     np.testing.assert_allclose(np.linalg.norm(out.reshape(6, 40, 22, 2, 3), axis=-1), norms, rtol=1e-5, atol=1e-5)
+    upright = {**settings, "upright_p": 1.0, "upright_tilt_deg": 0.0}
+    out, mask = augment_per_sample_loop(x.numpy(), np.ones(x.shape, np.float32), upright, np.random.default_rng(0))
+    kept = mask.max(axis=(1, 3)).astype(bool)
+    np.testing.assert_allclose(out[..., [1, 4]].transpose(0, 2, 1, 3)[kept],  # upright turns keep y
+                               tiled[..., [1, 4]].transpose(0, 2, 1, 3)[kept], atol=1e-5)
 
 
 @pytest.mark.fixtures

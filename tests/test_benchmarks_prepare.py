@@ -140,3 +140,21 @@ def test_only_the_first_window_is_filtered_and_the_result_is_deterministic():
     # into padding that holds the mean of the filtered stretch.
     np.testing.assert_allclose(imu[:, 10:, 21], whole[:, 10:], atol=1e-3)
     np.testing.assert_array_equal(prepare_windows(x, [WRIST], 50)[0], imu)
+
+
+def test_custom_data_and_devices_declare_up_axes_per_joint_or_for_all():
+    from benchmarks.custom import custom_dataset
+    from skeletons.errors import InputError
+    from zero_shot.device import Device
+
+    both = custom_dataset(["pelvis", "right_wrist"], 50, up=["+x"])
+    assert [p.up for p in both.placements] == ["+x", "+x"]
+    each = custom_dataset(["pelvis", "right_wrist"], 50, up=["-z", "none"])
+    assert [p.up for p in each.placements] == ["-z", None]
+    assert [p.up for p in custom_dataset(["pelvis"], 50).placements] == [None]
+    for wrong in (["up"], ["+x", "+y", "+z"]):
+        with pytest.raises(InputError, match="--up"):
+            custom_dataset(["pelvis", "right_wrist"], 50, up=wrong)
+    device = Device(rate_hz=50, joints=["pelvis"], up="+x")
+    assert device.dataset().placements[0].up == "+x"
+    assert Device.from_json(device.to_json()) == device

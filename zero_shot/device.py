@@ -35,11 +35,14 @@ class Device:
     gyro_unit: str = "rad/s"
     gravity: str = "included"
     gyro: bool = True
+    up: Sequence[str | None] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.joints, (str, int)):
             object.__setattr__(self, "joints", [self.joints])
         object.__setattr__(self, "joints", list(self.joints))
+        if isinstance(self.up, str):
+            object.__setattr__(self, "up", [self.up])
         if self.gravity not in ("included", "removed"):
             raise InputError(None, f"gravity must be 'included' or 'removed', got {self.gravity!r}")
         if self.acc_unit not in ACC_UNITS or self.gyro_unit not in GYRO_UNITS:
@@ -55,7 +58,7 @@ class Device:
     def dataset(self) -> Dataset:
         """The registry-style description the preparation path reads (:func:`benchmarks.custom.custom_dataset`)."""
         return custom_dataset(self.joints, self.rate_hz, acc_unit=self.acc_unit, gyro_unit=self.gyro_unit,
-                              gyro=self.gyro, gravity=self.gravity)
+                              gyro=self.gyro, gravity=self.gravity, up=self.up)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--classes", help='comma-separated classes, "|" between synonyms: "walking|strolling,running"')
     parser.add_argument("--labels", help="a file of classes: one per line (synonyms split by |), or labels JSON")
     parser.add_argument("--joints", type=comma_list(), help="joint of each 6-channel block (default right_wrist)")
+    parser.add_argument("--up", type=comma_list(), help="each device's up axis (+x, -z, ...; on the trunk and legs the"
+                        " one pointing up while the wearer stands; none where unknown), per joint or one for all")
     parser.add_argument("--gravity", choices=("included", "removed"), default=None,
                         help="whether the accelerometer includes gravity (default included)")
     parser.add_argument("--remove-gravity", action="store_true", help="subtract gravity before encoding")
@@ -109,12 +111,13 @@ def _load_input(args) -> tuple[np.ndarray, Recording | None]:
 def _device(args, recording: Recording | None, saved: Device | None, channels: int) -> Device:
     joints = args.joints or (saved.joints if saved else ["right_wrist"])
     gravity = args.gravity or (saved.gravity if saved else "included")
+    up = args.up or (saved.up if saved else None)
     if recording is not None:
         return Device(rate_hz=recording.rate_hz, joints=joints, acc_unit=recording.acc_unit,
-                      gyro_unit=recording.gyro_unit, gravity=gravity, gyro=recording.gyro)
+                      gyro_unit=recording.gyro_unit, gravity=gravity, gyro=recording.gyro, up=up)
     gyro = channels == 6 * len(joints)
     return Device(rate_hz=args.input_rate, joints=joints, acc_unit=args.acc_unit or "m/s2",
-                  gyro_unit=args.gyro_unit or "rad/s", gravity=gravity, gyro=gyro)
+                  gyro_unit=args.gyro_unit or "rad/s", gravity=gravity, gyro=gyro, up=up)
 
 
 def predict(args) -> RecordingPrediction:

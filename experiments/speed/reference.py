@@ -31,7 +31,8 @@ def augment_per_sample_loop(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(B, T, J, 6) signals and mask -> augmented (B, window, J, 6) copies, the steps of ``Augmenter``:
     gravity removal for a fraction of the samples, crop or wrap to the window, a uniform random rotation
-    per joint, gain jitter and noise, then k in ``keep_joints`` joints kept."""
+    per joint (for a fraction ``upright_p`` of the samples a turn about +y, then a tilt of at most
+    ``upright_tilt_deg`` about a horizontal axis), gain jitter and noise, then k in ``keep_joints`` joints kept."""
     window, rate = settings["window"], settings["rate_hz"]
     low, high = settings["keep_joints"]
     batch, _, joints, channels = x.shape
@@ -40,6 +41,7 @@ def augment_per_sample_loop(
     for b in range(batch):
         length = int(np.flatnonzero(mask[b].reshape(len(mask[b]), -1).max(1) > 0).max()) + 1
         remove = rng.uniform() < settings["gravity_removed_p"]
+        upright = rng.uniform() < settings.get("upright_p", 0.0)
         start = int(rng.integers(0, max(length - window, 0) + 1))
         steps = start + np.arange(window) % length
         kept = rng.choice(joints, size=int(rng.integers(low, high + 1)), replace=False)
@@ -48,7 +50,12 @@ def augment_per_sample_loop(
             if remove:
                 signal[:, :3] -= gravity_reading_loop(signal, 1.0 / rate)
             signal = signal[steps]
-            rotation = Rotation.random(random_state=rng).as_matrix()
+            if upright:
+                heading, tilt = rng.uniform(0, 2 * np.pi), np.radians(settings["upright_tilt_deg"]) * rng.uniform()
+                slant = Rotation.from_rotvec(tilt * np.array([np.cos(heading), 0.0, np.sin(heading)]))
+                rotation = (slant * Rotation.from_euler("y", rng.uniform(0, 2 * np.pi))).as_matrix()
+            else:
+                rotation = Rotation.random(random_state=rng).as_matrix()
             for sensor, first in enumerate((0, 3)):
                 gain = 1.0 + settings["amplitude_jitter"] * rng.uniform(-1.0, 1.0)
                 noise = np.broadcast_to(settings["noise_std"], 2)[sensor] * rng.standard_normal((window, 3))

@@ -73,12 +73,15 @@ def test_split_by_subject_and_units(tmp_path):
     assert sorted(np.bincount(test.y, minlength=6).tolist()) == [0, 0, 0, 0, 4, 4]
     assert [d[0] for d in test.descriptions] == ["walking", "walking upstairs", "walking downstairs", "sitting",
                                                 "standing", "lying"]
-    # Through the one preparation path: g -> m/s^2 on spine1, 50 Hz -> 20 Hz, nothing else on the body.
+    # Through the one preparation path: g -> m/s^2 on spine1, 50 Hz -> 20 Hz, nothing else on the body; the
+    # phone's declared up axis (+x, 1 g while standing) reads along the joint's up (+y).
     assert len(load_hapt(HAPT, tmp_path, "train", subjects=(3, 4)).x) == 4  # 4 is a test subject
     imu, mask = prepare_split(test)
     standing = imu[test.y == 4]
     assert imu.shape == (8, 200, 22, 6)
-    np.testing.assert_allclose(standing[:, :, 9, 0], GRAVITY, rtol=1e-4)
+    assert HAPT.placements[0].up == "+x"
+    np.testing.assert_allclose(standing[:, :, 9, 1], GRAVITY, rtol=1e-4)
+    np.testing.assert_allclose(standing[:, :, 9, [0, 2]], 0.0, atol=1e-6)
     assert mask[:, :, 9].all() and not mask[:, :, [j for j in range(22) if j != 9]].any()
 
 

@@ -40,7 +40,7 @@ def parse_joint(value: str | int) -> int:
 
 def custom_dataset(joints: Sequence[str | int], rate_hz: float, *, acc_unit: str = "m/s2", gyro_unit: str = "rad/s",
                    gyro: bool = True, gravity: Gravity = "included", name: str = "custom", classes: int = 0,
-                   up: Sequence[str | None] | None = None) -> Dataset:
+                   up: str | Sequence[str | None] | None = None) -> Dataset:
     """The registry-style description of custom data (raises InputError for impossible settings).
 
     ``classes`` is the number of classes where known (:func:`load_custom` takes it from the label file).
@@ -51,7 +51,7 @@ def custom_dataset(joints: Sequence[str | int], rate_hz: float, *, acc_unit: str
     indices = [parse_joint(j) for j in joints]
     if not indices or len(set(indices)) != len(indices):
         raise InputError(None, f"--joints needs one or more distinct joints, got {list(joints)}")
-    axes = [None if a in (None, "none") else a for a in (up or [None])]
+    axes = [None if a in (None, "none") else a for a in ([up] if isinstance(up, str) else up or [None])]
     if len(axes) == 1:
         axes = axes * len(indices)
     if len(axes) != len(indices) or any(a is not None and a not in DEVICE_AXES for a in axes):
@@ -121,7 +121,7 @@ def add_custom_data_arguments(parser, *, with_test: bool = False):
 def custom_options(args) -> dict:
     """The keyword arguments of :func:`load_custom` that the flags of :func:`add_custom_data_arguments` give."""
     return {"acc_unit": args.acc_unit, "gyro_unit": args.gyro_unit, "gyro": not args.no_gyro,
-            "gravity": args.input_gravity, "up": getattr(args, "up", None)}
+            "gravity": args.input_gravity, "up": args.up}
 
 
 def custom_split(args, x_path, y_path) -> BenchmarkSplit:

@@ -147,12 +147,10 @@ def _gather(x: np.ndarray, placements: Sequence[Placement]) -> tuple[np.ndarray,
 
 
 def upright_frame(up: str) -> np.ndarray:
-    """(3, 3) the smallest rotation that takes device axis ``up`` ("+x", "-z", ...) onto +y; a half turn
-    about +x for "-y". Readings ``v`` in the device frame become ``R @ v``."""
+    """(3, 3) the smallest rotation that takes device axis ``up`` ("+x", "-z", ...) onto +y (for "-y" SciPy
+    picks a half turn). Readings ``v`` in the device frame become ``R @ v``."""
     axis = np.zeros(3)
     axis["xyz".index(up[1])] = 1.0 if up[0] == "+" else -1.0
-    if up == "-y":
-        return np.diag([1.0, -1.0, -1.0])
     return Rotation.align_vectors([[0.0, 1.0, 0.0]], [axis])[0].as_matrix()
 
 

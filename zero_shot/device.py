@@ -35,14 +35,12 @@ class Device:
     gyro_unit: str = "rad/s"
     gravity: str = "included"
     gyro: bool = True
-    up: Sequence[str | None] | None = None
+    up: str | Sequence[str | None] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.joints, (str, int)):
             object.__setattr__(self, "joints", [self.joints])
         object.__setattr__(self, "joints", list(self.joints))
-        if isinstance(self.up, str):
-            object.__setattr__(self, "up", [self.up])
         if self.gravity not in ("included", "removed"):
             raise InputError(None, f"gravity must be 'included' or 'removed', got {self.gravity!r}")
         if self.acc_unit not in ACC_UNITS or self.gyro_unit not in GYRO_UNITS:

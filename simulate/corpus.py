@@ -46,9 +46,18 @@ class CorpusConfig:
     shard_size: int = 256
     options: dict = field(default_factory=dict)
 
+    @property
+    def library_version(self) -> int | None:
+        """The procedural library's version for a procedural corpus (its clips change with it), else None."""
+        if self.source != "procedural":
+            return None
+        from skeletons.procedural import LIBRARY_VERSION
+
+        return LIBRARY_VERSION
+
     def fingerprint(self, items: list[Item]) -> str:
-        payload = json.dumps([CORPUS_VERSION, asdict(self), [(i.id, i.file) for i in items]], sort_keys=True,
-                             default=str)
+        payload = json.dumps([CORPUS_VERSION, self.library_version, asdict(self), [(i.id, i.file) for i in items]],
+                             sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -317,7 +326,8 @@ def _build_corpus(items: list[Item], output: Path, config: CorpusConfig, num_wor
             (temporary / "failures.jsonl").write_text("".join(json.dumps(f) + "\n" for f in failures))
             mark_output(temporary, TOOL)
             (temporary / "corpus.json").write_text(json.dumps(
-                {"version": CORPUS_VERSION, "config": asdict(config), "rows": ok, "failed": len(failures)},
+                {"version": CORPUS_VERSION, "library_version": config.library_version, "config": asdict(config),
+                 "rows": ok, "failed": len(failures)},
                 indent=2, default=str))
     shutil.rmtree(partial)  # done, or nothing worth resuming: no clip could be simulated
     return BuildReport(ok=ok, failed=len(failures), seconds=time.perf_counter() - start, output=output,
@@ -327,13 +337,27 @@ def _build_corpus(items: list[Item], output: Path, config: CorpusConfig, num_wor
 def procedural_corpus(folder: str | Path, clips: int, seed: int = 0, sensor: str = "consumer",
                       num_workers: int = 2) -> Path:
     """The procedural corpus of ``clips`` 10 s clips at ``folder`` (as ``python -m simulate --source
-    procedural`` builds it), built unless it is already there; an interrupted build resumes."""
+    procedural`` builds it), built unless it is already there from this version of the library
+    (:data:`skeletons.procedural.LIBRARY_VERSION`); an interrupted build resumes."""
     folder = Path(folder)
-    if not (folder / "dataset_info.json").exists():
-        options = {"count": clips, "activities": None, "duration_s": 10.0, "fps": 20.0}
-        config = CorpusConfig(source="procedural", seed=seed, sensor=sensor, options=options)
-        build_corpus(procedural_items(clips, seed), folder, config, num_workers=num_workers, resume=True)
+    options = {"count": clips, "activities": None, "duration_s": 10.0, "fps": 20.0}
+    config = CorpusConfig(source="procedural", seed=seed, sensor=sensor, options=options)
+    built = built_library_version(folder)
+    if built == config.library_version:
+        return folder
+    if built is not None or (folder / "dataset_info.json").exists():
+        print(f"{folder}: made by procedural library version {built or 1}, this is {config.library_version}; "
+              "rebuilding it")
+    build_corpus(procedural_items(clips, seed), folder, config, num_workers=num_workers, resume=True)
     return folder
+
+
+def built_library_version(folder: Path) -> int | None:
+    """The procedural library version a finished corpus at ``folder`` records; None when there is no finished
+    corpus, 1 for one written before versions were recorded."""
+    if not ((folder / "dataset_info.json").exists() and (folder / "corpus.json").exists()):
+        return None
+    return json.loads((folder / "corpus.json").read_text()).get("library_version") or 1
 
 
 def load_corpus(path: str | Path):

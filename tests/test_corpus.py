@@ -170,3 +170,28 @@ def test_procedural_source_from_the_command_line(tmp_path):
                                   load_corpus(output).with_format("numpy")[0]["imu"])
     bad = run("--source", "procedural", "--count", "2", "--activities", "moonwalk", "--output", tmp_path / "x")
     assert bad.returncode == 2 and "moonwalk" in bad.stderr and not (tmp_path / "x").exists()
+
+
+def test_a_procedural_corpus_from_another_library_version_is_rebuilt(tmp_path, monkeypatch, capsys):
+    import simulate.corpus as corpus_module
+    from simulate.corpus import built_library_version, procedural_corpus
+    from skeletons.procedural import LIBRARY_VERSION
+
+    folder = procedural_corpus(tmp_path / "proc", clips=2, seed=1, num_workers=0)
+    assert built_library_version(folder) == LIBRARY_VERSION
+    first = load_corpus(folder).with_format("numpy")[0]["imu"]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a corpus of this library version was rebuilt")
+
+    with monkeypatch.context() as patch:  # current: reused as it is
+        patch.setattr(corpus_module, "build_corpus", refuse)
+        assert procedural_corpus(folder, clips=2, seed=1, num_workers=0) == folder
+    info = folder / "corpus.json"
+    stale = {key: value for key, value in json.loads(info.read_text()).items() if key != "library_version"}
+    info.write_text(json.dumps(stale))  # as written before versions were recorded
+    assert built_library_version(folder) == 1
+    procedural_corpus(folder, clips=2, seed=1, num_workers=0)
+    assert "made by procedural library version 1" in capsys.readouterr().out
+    assert built_library_version(folder) == LIBRARY_VERSION
+    np.testing.assert_array_equal(load_corpus(folder).with_format("numpy")[0]["imu"], first)

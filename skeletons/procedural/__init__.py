@@ -19,4 +19,10 @@ are :func:`simulate.sources.procedural_items`.
 from .catalog import ACTIVITIES, Activity
 from .generate import generate
 
-__all__ = ["ACTIVITIES", "Activity", "generate"]
+#: Raised whenever the motion that an (activity, seed) pair generates changes. Procedural corpora record it
+#: (``corpus.json``) and :func:`simulate.corpus.procedural_corpus` rebuilds one made by another version.
+#: 2: walking keeps its pendular pelvis bob (the legs' cap no longer smooths it away), stairs bob too, foot
+#: strikes ring half as hard (:mod:`.gait`).
+LIBRARY_VERSION = 2
+
+__all__ = ["ACTIVITIES", "Activity", "LIBRARY_VERSION", "generate"]

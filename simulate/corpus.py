@@ -326,8 +326,8 @@ def _build_corpus(items: list[Item], output: Path, config: CorpusConfig, num_wor
             (temporary / "failures.jsonl").write_text("".join(json.dumps(f) + "\n" for f in failures))
             mark_output(temporary, TOOL)
             (temporary / "corpus.json").write_text(json.dumps(
-                {"version": CORPUS_VERSION, "library_version": config.library_version, "config": asdict(config),
-                 "rows": ok, "failed": len(failures)},
+                {"version": CORPUS_VERSION, "library_version": config.library_version, "fingerprint": fingerprint,
+                 "config": asdict(config), "rows": ok, "failed": len(failures)},
                 indent=2, default=str))
     shutil.rmtree(partial)  # done, or nothing worth resuming: no clip could be simulated
     return BuildReport(ok=ok, failed=len(failures), seconds=time.perf_counter() - start, output=output,
@@ -337,27 +337,28 @@ def _build_corpus(items: list[Item], output: Path, config: CorpusConfig, num_wor
 def procedural_corpus(folder: str | Path, clips: int, seed: int = 0, sensor: str = "consumer",
                       num_workers: int = 2) -> Path:
     """The procedural corpus of ``clips`` 10 s clips at ``folder`` (as ``python -m simulate --source
-    procedural`` builds it), built unless it is already there from this version of the library
-    (:data:`skeletons.procedural.LIBRARY_VERSION`); an interrupted build resumes."""
+    procedural`` builds it), built unless it is already there with the same clips: a corpus made by another
+    version of the library (:data:`skeletons.procedural.LIBRARY_VERSION`) or another activity plan is
+    rebuilt. An interrupted build resumes."""
     folder = Path(folder)
     options = {"count": clips, "activities": None, "duration_s": 10.0, "fps": 20.0}
     config = CorpusConfig(source="procedural", seed=seed, sensor=sensor, options=options)
-    built = built_library_version(folder)
-    if built == config.library_version:
+    items = procedural_items(clips, seed)
+    built = built_fingerprint(folder)
+    if built == config.fingerprint(items):
         return folder
-    if built is not None or (folder / "dataset_info.json").exists():
-        print(f"{folder}: made by procedural library version {built or 1}, this is {config.library_version}; "
-              "rebuilding it")
-    build_corpus(procedural_items(clips, seed), folder, config, num_workers=num_workers, resume=True)
+    if (folder / "dataset_info.json").exists():
+        print(f"{folder}: made from other clips (another library version or activity plan); rebuilding it")
+    build_corpus(items, folder, config, num_workers=num_workers, resume=True)
     return folder
 
 
-def built_library_version(folder: Path) -> int | None:
-    """The procedural library version a finished corpus at ``folder`` records; None when there is no finished
-    corpus, 1 for one written before versions were recorded."""
+def built_fingerprint(folder: Path) -> str | None:
+    """The fingerprint (:meth:`CorpusConfig.fingerprint`) a finished corpus at ``folder`` records; None when
+    there is none (or it was written before fingerprints were recorded)."""
     if not ((folder / "dataset_info.json").exists() and (folder / "corpus.json").exists()):
         return None
-    return json.loads((folder / "corpus.json").read_text()).get("library_version") or 1
+    return json.loads((folder / "corpus.json").read_text()).get("fingerprint")
 
 
 def load_corpus(path: str | Path):

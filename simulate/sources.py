@@ -23,6 +23,14 @@ from skeletons import InputError, Motion
 SOURCES = ("humanml3d", "humanml3d-amass", "bvh", "amass", "procedural")
 #: Share of procedural items that change from one activity to another (default activity list only).
 TRANSITION_SHARE = 0.08
+#: The activities that wearable HAR datasets label again and again (locomotion, the three postures): in the
+#: default plan each takes :data:`CORE_SHARE` slots per round, every other activity one. They are the classes
+#: the encoder must tell apart by small differences (upstairs from downstairs from level walking, sitting from
+#: standing), and with one slot each a 2,000-clip corpus held 25 clips of each and a batch of 64 seldom
+#: contrasted two of them.
+CORE_ACTIVITIES = ("walk", "walk_slow", "walk_fast", "walk_upstairs", "walk_downstairs", "jog", "run", "sit",
+                   "stand", "lie", "cycle")
+CORE_SHARE = 3
 
 
 @dataclass(frozen=True)
@@ -161,8 +169,9 @@ def _relative_id(path: Path, root: Path) -> str:
 
 def activity_plan(count: int, seed: int, activities: list[str] | None = None) -> list[str]:
     """Which activity each of ``count`` items shows: every listed activity in turn (a fresh shuffled
-    order each round), with each slot a transition clip with probability :data:`TRANSITION_SHARE` when
-    ``activities`` is None.
+    order each round). When ``activities`` is None (the whole library), each slot is a transition clip with
+    probability :data:`TRANSITION_SHARE` and each of :data:`CORE_ACTIVITIES` takes :data:`CORE_SHARE` places
+    in a round.
 
     The plan is one stream drawn slot by slot, so ``activity_plan(n, s)`` is the first ``n`` entries of
     ``activity_plan(m, s)`` for any ``m > n``: a small corpus is the prefix of a larger one.
@@ -170,7 +179,7 @@ def activity_plan(count: int, seed: int, activities: list[str] | None = None) ->
     from skeletons.procedural import ACTIVITIES
 
     if activities is None:
-        pool = [a for a in ACTIVITIES if a != "transition"]
+        pool = [a for a in ACTIVITIES if a != "transition" for _ in range(CORE_SHARE if a in CORE_ACTIVITIES else 1)]
         share = TRANSITION_SHARE
     else:
         unknown = sorted(set(activities) - set(ACTIVITIES))

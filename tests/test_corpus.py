@@ -172,26 +172,29 @@ def test_procedural_source_from_the_command_line(tmp_path):
     assert bad.returncode == 2 and "moonwalk" in bad.stderr and not (tmp_path / "x").exists()
 
 
-def test_a_procedural_corpus_from_another_library_version_is_rebuilt(tmp_path, monkeypatch, capsys):
+def test_a_procedural_corpus_of_other_clips_is_rebuilt(tmp_path, monkeypatch, capsys):
+    """A corpus folder made by another library version or activity plan is not silently reused."""
     import simulate.corpus as corpus_module
-    from simulate.corpus import built_library_version, procedural_corpus
+    from simulate.corpus import built_fingerprint, procedural_corpus
     from skeletons.procedural import LIBRARY_VERSION
 
     folder = procedural_corpus(tmp_path / "proc", clips=2, seed=1, num_workers=0)
-    assert built_library_version(folder) == LIBRARY_VERSION
+    info = folder / "corpus.json"
+    assert json.loads(info.read_text())["library_version"] == LIBRARY_VERSION
+    current = built_fingerprint(folder)
     first = load_corpus(folder).with_format("numpy")[0]["imu"]
 
     def refuse(*args, **kwargs):
-        raise AssertionError("a corpus of this library version was rebuilt")
+        raise AssertionError("a corpus of the same clips was rebuilt")
 
-    with monkeypatch.context() as patch:  # current: reused as it is
+    with monkeypatch.context() as patch:  # the same clips: reused as it is
         patch.setattr(corpus_module, "build_corpus", refuse)
         assert procedural_corpus(folder, clips=2, seed=1, num_workers=0) == folder
-    info = folder / "corpus.json"
-    stale = {key: value for key, value in json.loads(info.read_text()).items() if key != "library_version"}
-    info.write_text(json.dumps(stale))  # as written before versions were recorded
-    assert built_library_version(folder) == 1
-    procedural_corpus(folder, clips=2, seed=1, num_workers=0)
-    assert "made by procedural library version 1" in capsys.readouterr().out
-    assert built_library_version(folder) == LIBRARY_VERSION
+    with monkeypatch.context() as patch:  # a new library version changes the clips
+        patch.setattr("skeletons.procedural.LIBRARY_VERSION", LIBRARY_VERSION + 1)
+        procedural_corpus(folder, clips=2, seed=1, num_workers=0)
+        assert "rebuilding it" in capsys.readouterr().out
+        assert built_fingerprint(folder) != current
+    procedural_corpus(folder, clips=2, seed=1, num_workers=0)  # and back
+    assert built_fingerprint(folder) == current
     np.testing.assert_array_equal(load_corpus(folder).with_format("numpy")[0]["imu"], first)

@@ -248,3 +248,16 @@ def test_the_walking_pelvis_rises_and_falls_as_much_as_a_walkers_centre_of_mass(
     slow, normal, fast = (excursion_cm(a) for a in ("walk_slow", "walk", "walk_fast"))
     assert 2.5 < slow < normal < fast < 6.0
     assert 3.0 < normal < 5.5
+
+
+def test_the_default_plan_draws_the_core_har_activities_more_often():
+    from collections import Counter
+
+    from simulate.sources import CORE_ACTIVITIES, CORE_SHARE
+
+    counts = Counter(a for a in activity_plan(5000, seed=2) if a != "transition")
+    others = [n for a, n in counts.items() if a not in CORE_ACTIVITIES]
+    for activity in CORE_ACTIVITIES:
+        assert counts[activity] / np.mean(others) == pytest.approx(CORE_SHARE, rel=0.1)
+    assert set(counts) == set(ACTIVITIES) - {"transition"}
+    assert Counter(activity_plan(500, seed=2, activities=["walk", "wave"])) == {"walk": 250, "wave": 250}

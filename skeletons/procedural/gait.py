@@ -59,7 +59,7 @@ WALK_ELBOW_SWING = (2.0, 4.0)
 #: Foot-strike ringing of walking, metres per m/s of speed. Fitted to the HAPT waist phone, train subjects,
 #: band by band (vertical acceleration, 20 Hz): 0.7-0.8 m/s^2 RMS in each of 4.4-6, 6-8 and 8-10 Hz. The
 #: first fit (0.009) matched the total |acc| RMS with ringing alone while the gait's own vertical motion was
-#: smoothed away: the step-frequency band read 0.3 m/s^2 against the phone's 1.5, and 4.4-10 Hz read 1.1-1.6.
+#: smoothed away: the step-frequency band read 0.3 m/s^2 against the phone's 1.5, and 4.4-10 Hz read 1.0-1.4.
 WALK_STRIKE_M = 0.0045
 #: Gaussian compliance (s) applied once to the pelvis height of walking, after the legs cap it. Six passes
 #: of 0.06 s used to flatten the pendular bob to 1.2 cm peak to peak at 1.3 m/s; once at 0.03 s the pelvis

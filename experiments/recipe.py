@@ -42,6 +42,8 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
                    Setting(overrides=("augment.amplitude_jitter=0.4", "augment.lowpass_p=0.5"))),
     "joints-1-3": ("1-3 joints kept per sample instead of 1-5 (benchmarks read 1-5 devices, most one)",
                    Setting(overrides=("augment.keep_joints=[1, 3]",))),
+    "text-lora": ("low-rank adapters trained in the text tower (MiniLM), instead of a frozen one",
+                  Setting(overrides=("model.text_tower.train=lora",))),
     "longer-4000": ("600 steps on a 4,000-clip corpus", Setting(overrides=("train.max_steps=600",), clips=4000)),
     "wider": ("ST-GCN twice as wide (64-256)",
               Setting(overrides=("model.imu_encoder.channels=[64, 64, 128, 128, 256]",))),

@@ -44,6 +44,8 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
                    Setting(overrides=("augment.keep_joints=[1, 3]",))),
     "text-lora": ("low-rank adapters trained in the text tower (MiniLM), instead of a frozen one",
                   Setting(overrides=("model.text_tower.train=lora",))),
+    "temperature-0.03": ("initial temperature 0.03 instead of 0.07 (logit scale 33 instead of 14)",
+                         Setting(overrides=("train.init_temperature=0.03",))),
     "longer-4000": ("600 steps on a 4,000-clip corpus", Setting(overrides=("train.max_steps=600",), clips=4000)),
     "wider": ("ST-GCN twice as wide (64-256)",
               Setting(overrides=("model.imu_encoder.channels=[64, 64, 128, 128, 256]",))),

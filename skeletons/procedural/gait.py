@@ -66,10 +66,9 @@ WALK_STRIKE_M = 0.0045
 #: rises and falls 3.6 / 4.2 / 4.8 cm (slow / normal / fast walking), against the 2.7 cm at 0.7 m/s to
 #: 4.8 cm at 1.6 m/s of the centre of mass (Orendurff et al., J Rehabil Res Dev 2004).
 COMPLIANCE_S = 0.03
-#: Pendular vertical amplitude (m) of the pelvis on stairs, ascending and descending: the phone's
-#: step-frequency band (1.2-2.4 Hz, vertical) reads 2.4 m/s^2 RMS going up and 3.2 going down (HAPT train
-#: subjects); without a bob the stairs read 1.0 and 1.1, with it 1.9 and 2.8 (total 2.7 and 3.8 against
-#: the phone's 2.8 and 3.9).
+#: Pendular vertical amplitude (m) of the pelvis on stairs, ascending and descending, fitted to the phone's
+#: step-frequency bands (1.2-2.4 Hz, vertical; ``python -m experiments.realism``, HAPT train subjects): 2.2
+#: m/s^2 RMS going up and 2.9 going down, where the stairs without a bob read 0.6 and 0.6, with it 1.8 and 2.2.
 STAIR_BOB_M = (0.028, 0.034)
 #: Shoulder and elbow swing of running (degrees, a + b * effort, effort 0 jogging .. 1 sprinting): wrist
 #: |acc| RMS of ``run`` fitted to the BasicMotions train watch, 15.5 m/s^2 in its 10 Hz band (it was 26.5).

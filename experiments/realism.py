@@ -114,8 +114,6 @@ def vertical_band_rms(acc: np.ndarray, rate_hz: float, bands=VERTICAL_BANDS_HZ) 
 def vertical_bands(config: RealismConfig) -> dict[str, dict[str, list[float]]]:
     """HAPT gait -> {"sim", "real"}: mean band RMS (:func:`vertical_band_rms`) of the procedural waist and of
     the HAPT phone (training subjects), both at the waist rate with gravity; {} without the HAPT file."""
-    from simulate.physics import simulate_imu
-    from simulate.sensor import SensorModel
     from skeletons.procedural import generate
 
     if not (config.hapt and config.hapt.is_file()):
@@ -124,11 +122,9 @@ def vertical_bands(config: RealismConfig) -> dict[str, dict[str, list[float]]]:
     real = hapt_windows(config.hapt, rate)
     out = {}
     for name in GAITS:
-        sim = []
-        for k in range(config.clips):
-            imu = simulate_imu(generate(HAPT_PAIRS[name], config.seed * 1000 + k), rate, SensorModel.consumer(),
-                               seed=config.seed + k, gravity=True)[:, WAIST]
-            sim += [imu[i:i + width, :3] for i in range(0, len(imu) - width + 1, width)]
+        motions = [generate(HAPT_PAIRS[name], config.seed * 1000 + k) for k in range(config.clips)]
+        sim = [imu[i:i + width, :3] for imu in _simulate(motions, WAIST, rate, config.seed, gravity=True)
+               for i in range(0, len(imu) - width + 1, width)]
         out[name] = {source: np.mean([vertical_band_rms(w, rate) for w in windows], 0).tolist()
                      for source, windows in (("sim", sim), ("real", [w[:, :3] for w in real[name]])) if windows}
     return out
@@ -155,15 +151,16 @@ def _gravity_free(imu: np.ndarray, rate_hz: float) -> np.ndarray:
                           rate_hz=rate_hz)[:, :, 0].numpy()
 
 
-def _simulate(motions: list, joint: int, rate_hz: float, seed: int) -> list[np.ndarray]:
-    """(T, 6) readings of ``joint`` per motion at ``rate_hz``: consumer sensor model, linear acceleration."""
+def _simulate(motions: list, joint: int, rate_hz: float, seed: int, gravity: bool = False) -> list[np.ndarray]:
+    """(T, 6) readings of ``joint`` per motion at ``rate_hz``: consumer sensor model, linear acceleration
+    (with ``gravity``, what the accelerometer reads)."""
     from simulate.physics import simulate_imu
     from simulate.sensor import SensorModel
 
     sensor = SensorModel.consumer()
     out = []
     for k, motion in enumerate(motions):
-        out.append(simulate_imu(motion, rate_hz, sensor, seed=seed + k, gravity=False)[:, joint])
+        out.append(simulate_imu(motion, rate_hz, sensor, seed=seed + k, gravity=gravity)[:, joint])
     return out
 
 

@@ -46,6 +46,10 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
                   Setting(overrides=("model.text_tower.train=lora",))),
     "temperature-0.03": ("initial temperature 0.03 instead of 0.07 (logit scale 33 instead of 14)",
                          Setting(overrides=("train.init_temperature=0.03",))),
+    "prototype-0.5": ("+ every window classified among all the corpus's activities (prototypes of 16 descriptions "
+                      "each), weight 0.5", Setting(overrides=("train.prototype_weight=0.5",))),
+    "prototype-1.0": ("+ every window classified among all the corpus's activities (prototypes of 16 descriptions "
+                      "each), weight 1", Setting(overrides=("train.prototype_weight=1.0",))),
     "longer-4000": ("600 steps on a 4,000-clip corpus", Setting(overrides=("train.max_steps=600",), clips=4000)),
     "wider": ("ST-GCN twice as wide (64-256)",
               Setting(overrides=("model.imu_encoder.channels=[64, 64, 128, 128, 256]",))),

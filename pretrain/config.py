@@ -154,7 +154,9 @@ class TrainConfig:
     (:func:`pretrain.loss.imu_to_text_loss`, the reference's); the logits are ``exp(logit_scale)`` times the
     cosine similarities, with the scale clamped to at most 100 unless ``clamp_logit_scale`` is false, divided by
     ``loss_temperature`` (the reference: 0.1); ``duplicate_aware`` false treats equal texts as negatives of each
-    other (plain CLIP targets, as the reference)."""
+    other (plain CLIP targets, as the reference). ``prototype_weight`` > 0 adds that times
+    :func:`pretrain.loss.prototype_loss` over the corpus's activities, each standing as the mean of
+    ``prototype_texts`` of its descriptions (corpora naming no activities: no term)."""
 
     batch_size: int = 64
     max_steps: int | None = None
@@ -178,6 +180,8 @@ class TrainConfig:
     clamp_logit_scale: bool = True
     duplicate_aware: bool = True
     schedule: str = "cosine"
+    prototype_weight: float = 0.0
+    prototype_texts: int = 16
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES or self.schedule not in SCHEDULES:
@@ -194,6 +198,9 @@ class TrainConfig:
         if self.mixed_precision not in MIXED_PRECISION:
             raise ValueError(f"train.mixed_precision must be one of {', '.join(MIXED_PRECISION)}, "
                              f"got {self.mixed_precision!r}")
+        if self.prototype_weight < 0 or self.prototype_texts < 1:
+            raise ValueError(f"train.prototype_weight must be non-negative and prototype_texts at least 1, got "
+                             f"{self.prototype_weight} and {self.prototype_texts}")
         if self.view_contrast_weight < 0 or not self.view_contrast_temperature > 0:
             raise ValueError("train.view_contrast_weight must be non-negative and view_contrast_temperature positive")
         if not (self.lr > 0 and self.init_temperature > 0) or self.warmup_steps < 0 or self.num_workers < 0:

@@ -10,6 +10,10 @@ Windows: a clip longer than the window is cropped at a random offset (``crop="st
 the UniMTS reference takes ``imu[:200]``); a shorter one is zero-padded at
 the end with mask 0 there, so the augmenter can remove gravity from the real samples first and then
 wrap-pad (``pretrain.augment.crop_or_wrap``, as UniMTS pads) on the training device.
+
+Activities: where the corpus names each clip's activity (the procedural library does), a batch also carries
+each row's activity as an index into the corpus's sorted activity names (-1 for a clip without one), and
+:func:`activity_bank` picks a fixed set of descriptions per activity for ``pretrain.loss.prototype_loss``.
 """
 from __future__ import annotations
 
@@ -33,10 +37,11 @@ def crop(length: int, window: int, rng: np.random.Generator, mode: str = "random
 
 @dataclass
 class EpochBatches(torch.utils.data.Dataset):
-    """Item ``k`` is batch ``k`` of one epoch for one process: ``{"imu", "mask", "texts", "index"}``.
+    """Item ``k`` is batch ``k`` of one epoch for one process: ``{"imu", "mask", "texts", "index", "activity"}``.
 
     imu: float32 (B, window, 22, C); mask: float32 of the same shape (0 past a short clip's end); texts: list[str] of B
-    descriptions; index: int64 (B,) corpus rows. ``batch_size`` is per process; the global batch is
+    descriptions; index: int64 (B,) corpus rows; activity: int64 (B,) index into :func:`activity_names` (-1 for
+    none, and everywhere when the corpus has no activity column). ``batch_size`` is per process; the global batch is
     ``batch_size * world_size`` rows, of which process ``rank`` takes every ``world_size``-th.
     """
 
@@ -61,6 +66,7 @@ class EpochBatches(torch.utils.data.Dataset):
         global_batch = self.batch_size * self.world_size
         self.num_batches = self.num_rows // global_batch
         self.order = order[: self.num_batches * global_batch].reshape(self.num_batches, global_batch)
+        self.activity = activity_indices(corpus)
 
     def _corpus(self):
         if self._rows is None:  # opened lazily so the dataset pickles cheaply into loader workers
@@ -89,7 +95,56 @@ class EpochBatches(torch.utils.data.Dataset):
             "mask": torch.from_numpy(mask),
             "texts": texts,
             "index": torch.from_numpy(rows.astype(np.int64)),
+            "activity": torch.from_numpy(self.activity[rows]),
         }
+
+
+def activity_names(corpus) -> list[str]:
+    """The distinct activity names of a loaded corpus, sorted; empty without an ``activity`` column."""
+    if "activity" not in corpus.column_names:
+        return []
+    return sorted({name for name in corpus["activity"] if name})
+
+
+def activity_indices(corpus) -> np.ndarray:
+    """int64 (rows,): each row's index into :func:`activity_names`, -1 where it names none."""
+    names = activity_names(corpus)
+    if not names:
+        return np.full(len(corpus), -1, dtype=np.int64)
+    lookup = {name: k for k, name in enumerate(names)}
+    return np.array([lookup.get(name, -1) if name else -1 for name in corpus["activity"]], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class ActivityBank:
+    """Descriptions standing for each activity: ``texts[m]`` describes activity ``classes[m]`` of ``names``."""
+
+    names: tuple[str, ...]
+    texts: tuple[str, ...]
+    classes: np.ndarray  # int64 (M,)
+
+
+def activity_bank(corpus_path: str, per_activity: int, seed: int = 0) -> ActivityBank | None:
+    """Up to ``per_activity`` distinct descriptions of each activity of the corpus, drawn with ``seed`` from
+    all its clips' descriptions; None when the corpus names no activities."""
+    corpus = load_corpus(corpus_path)
+    names = activity_names(corpus)
+    if not names:
+        return None
+    pool: dict[str, set[str]] = {name: set() for name in names}
+    for texts, name in zip(corpus["texts"], corpus["activity"]):
+        if name:
+            pool[name].update(texts)
+    rng = np.random.default_rng(seed)
+    texts, classes = [], []
+    for k, name in enumerate(names):
+        described = sorted(pool[name])
+        if not described:
+            raise InputError(corpus_path, f"activity {name!r} has no description")
+        chosen = rng.choice(len(described), size=min(per_activity, len(described)), replace=False)
+        texts.extend(described[i] for i in sorted(chosen))
+        classes.extend([k] * len(chosen))
+    return ActivityBank(tuple(names), tuple(texts), np.array(classes, dtype=np.int64))
 
 
 def batch_loader(batches: EpochBatches, start: int = 0, num_workers: int = 0) -> torch.utils.data.DataLoader:

@@ -8,7 +8,13 @@ as UniMTS uses it (Zhang et al., NeurIPS 2024), with two additions:
   global batch as negatives (as open_clip's ``gather_features`` does);
 * :func:`clip_loss` knows that many windows share one description ("a person walks"): samples whose
   texts are identical are not each other's negatives; each row's target spreads uniformly over all of
-  its positives.
+  its positives;
+* :func:`prototype_loss`, optional beside it, classifies each window among *all* activities of the corpus at
+  once, against each activity's prototype (:func:`class_prototypes`: the normalised mean of several of its
+  descriptions' embeddings, as CLIP averages a prompt ensemble into a zero-shot classifier, and as
+  prototypical networks (Snell et al., NeurIPS 2017) take a class's mean). A batch of 64 windows from 77
+  activities rarely holds "walking upstairs" beside "walking downstairs"; the prototype term puts every
+  window against every activity in every step.
 
 When equal texts get identical features (a frozen, cached or otherwise deterministic text tower), twin
 columns of the logit matrix are the same column, and the soft targets give exactly plain CLIP's loss and
@@ -96,6 +102,25 @@ def imu_to_text_loss(
         same = (text_ids[:, None] == text_ids[None, :]).to(logits.dtype)
         targets = same / same.sum(dim=1, keepdim=True)
     return F.cross_entropy(logits, targets)
+
+
+def class_prototypes(text_features: torch.Tensor, classes: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """(num_classes, D) unit vectors: the normalised mean of the normalised ``text_features`` (M, D) of each
+    class; ``classes`` (M,) gives each row's class in ``[0, num_classes)``. Every class needs a row."""
+    text = F.normalize(text_features, dim=-1)
+    sums = text.new_zeros((num_classes, text.shape[1])).index_add(0, classes, text)
+    return F.normalize(sums, dim=-1)
+
+
+def prototype_loss(imu_features: torch.Tensor, prototypes: torch.Tensor, logit_scale: torch.Tensor | float,
+                   labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of each window's scaled cosine similarities to all class ``prototypes`` (K, D) against
+    its class ``labels`` (N,); rows labelled -1 (no class) are left out; 0 when none is labelled."""
+    known = labels >= 0
+    if not bool(known.any()):
+        return imu_features.sum() * 0.0  # keeps the graph (and DDP's gradient hooks) intact
+    imu = F.normalize(imu_features[known], dim=-1)
+    return F.cross_entropy(logit_scale * imu @ prototypes.T, labels[known])
 
 
 def _gathered_sizes(size: int, device: torch.device) -> list[int]:

@@ -5,7 +5,8 @@ a batch (``pretrain.data``), augment it on the device (``pretrain.augment``), em
 descriptions, gather features across processes, and minimise the symmetric, duplicate-aware CLIP loss
 (``pretrain.loss``; ``train.loss: imu_to_text`` the reference's one-way loss instead, :func:`contrastive_loss`),
 plus, when ``train.view_contrast_weight`` > 0, an augmented-view InfoNCE term between two
-augmentations of the same clips (:func:`augmented_view_loss`). AdamW with linear warm-up then cosine decay,
+augmentations of the same clips (:func:`augmented_view_loss`), and when ``train.prototype_weight`` > 0 a
+classification of every window among all the corpus's activities (:func:`activity_prototype_loss`). AdamW with linear warm-up then cosine decay,
 gradient accumulation and clipping, bf16 autocast on GPU. The schedule's length is the config's
 (``train.max_steps``, else ``train.epochs``); ``stop_at`` (``--max-steps``) only says where this invocation
 stops, so a run stopped at any step and resumed equals the straight run. Every ``checkpoint_every`` steps the
@@ -50,9 +51,9 @@ from .checkpoint import (
     save_training_state,
 )
 from .config import PretrainConfig, TrainConfig
-from .data import EpochBatches, batch_loader
+from .data import ActivityBank, EpochBatches, activity_bank, batch_loader
 from .llm_encoder import parameter_counts
-from .loss import clip_loss, gather_features, imu_to_text_loss
+from .loss import class_prototypes, clip_loss, gather_features, imu_to_text_loss, prototype_loss
 from .model import MotionTextModel
 
 
@@ -175,6 +176,7 @@ class Training:
     settings: TrainConfig
     total_steps: int
     global_batch: int = 0  # windows in the last step's loss, gathered over the processes
+    bank: ActivityBank | None = None  # descriptions per activity, for train.prototype_weight
 
 
 def make_accelerator(settings: TrainConfig, output: Path | None = None, cpu: bool | None = None):
@@ -215,9 +217,11 @@ def setup_training(config: PretrainConfig, accelerator, total_steps: int, compil
                     TrainerState(), settings, total_steps)
 
 
-def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list[str]) -> torch.Tensor:
+def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list[str],
+               activity: torch.Tensor | None = None) -> torch.Tensor:
     """One micro-batch: augment on the device, embed under autocast, gather features across processes,
-    the duplicate-aware CLIP loss, backward, clipping and the optimizer step when gradients sync; the loss."""
+    the duplicate-aware CLIP loss (plus the configured extra terms; ``activity`` (B,) indexes ``run.bank``'s
+    activities, -1 for none), backward, clipping and the optimizer step when gradients sync; the loss."""
     accelerator, model = run.accelerator, run.unwrapped
     with accelerator.accumulate(run.model):
         imu, mask = imu.to(accelerator.device), mask.to(accelerator.device)
@@ -233,6 +237,9 @@ def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list
         if run.settings.view_contrast_weight > 0:
             loss = loss + run.settings.view_contrast_weight * augmented_view_loss(
                 model, pooled, run.augmenter(imu, mask), run.settings.view_contrast_temperature, accelerator)
+        if run.settings.prototype_weight > 0 and run.bank is not None and activity is not None:
+            loss = loss + run.settings.prototype_weight * activity_prototype_loss(
+                run.settings, model, imu_features, run.bank, activity.to(accelerator.device), accelerator)
         run.global_batch = all_imu.shape[0]
         accelerator.backward(loss)
         if accelerator.sync_gradients and run.settings.clip_grad:
@@ -246,10 +253,28 @@ def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list
 def contrastive_loss(settings: TrainConfig, model: MotionTextModel, imu: torch.Tensor, text: torch.Tensor,
                      ids: torch.Tensor | None) -> torch.Tensor:
     """The text alignment objective ``settings`` names (see :class:`pretrain.config.TrainConfig`)."""
-    scale = model.clamped_logit_scale() if settings.clamp_logit_scale else model.logit_scale.exp()
+    scale = logit_scale(settings, model)
     if settings.loss == "imu_to_text":
         return imu_to_text_loss(imu, text, scale, ids, settings.loss_temperature)
     return clip_loss(imu, text, scale / settings.loss_temperature, ids)
+
+
+def logit_scale(settings: TrainConfig, model: MotionTextModel) -> torch.Tensor:
+    """The multiplier of the cosine similarities: ``exp(logit_scale)``, clamped unless the settings say not."""
+    return model.clamped_logit_scale() if settings.clamp_logit_scale else model.logit_scale.exp()
+
+
+def activity_prototype_loss(settings: TrainConfig, model: MotionTextModel, imu_features: torch.Tensor,
+                            bank: ActivityBank, activity: torch.Tensor, accelerator) -> torch.Tensor:
+    """Each window classified among all of ``bank``'s activities (:func:`pretrain.loss.prototype_loss`), each
+    activity the mean of its bank descriptions' embeddings, at the alignment's logit scale. Local to each
+    process: every process holds the whole bank. A frozen text tower serves the bank from its cache, so the
+    term costs one projection of the bank per step; a trained tower re-embeds it."""
+    with accelerator.autocast():
+        text = model.encode_text(list(bank.texts))
+    classes = torch.as_tensor(bank.classes, device=text.device)
+    prototypes = class_prototypes(text.float(), classes, len(bank.names))
+    return prototype_loss(imu_features.float(), prototypes, logit_scale(settings, model), activity)
 
 
 def augmented_view_loss(model: MotionTextModel, pooled: torch.Tensor, view: tuple[torch.Tensor, torch.Tensor],
@@ -344,6 +369,8 @@ def _train(config: PretrainConfig, corpus: Path, output: Path, accelerator, run_
         raise InputError(corpus, f"{batches.num_rows} described clips are fewer than one global batch "
                                  f"({settings.batch_size * world})")
     run = setup_training(config, accelerator, settings.max_steps or settings.epochs * len(batches))
+    if settings.prototype_weight > 0:
+        run.bank = activity_bank(str(corpus), settings.prototype_texts, settings.seed)
     stop = min(stop_at or run.total_steps, run.total_steps)
     state = run.state
     record = RunRecord(run_id or "", corpus_fingerprint(corpus), settings.batch_size, world,
@@ -387,7 +414,7 @@ def _train(config: PretrainConfig, corpus: Path, output: Path, accelerator, run_
     while state.step < stop:
         loader = batch_loader(epoch_batches(state.epoch), start=state.batch, num_workers=settings.num_workers)
         for batch in loader:
-            loss = train_step(run, batch["imu"], batch["mask"], batch["texts"])
+            loss = train_step(run, batch["imu"], batch["mask"], batch["texts"], batch["activity"])
             state.batch += 1
             window_samples += batch["imu"].shape[0] * world
             if not accelerator.sync_gradients:

@@ -50,6 +50,10 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
                       "each), weight 0.5", Setting(overrides=("train.prototype_weight=0.5",))),
     "prototype-1.0": ("+ every window classified among all the corpus's activities (prototypes of 16 descriptions "
                       "each), weight 1", Setting(overrides=("train.prototype_weight=1.0",))),
+    "joints-1": ("one joint kept per sample (keep_joints [1, 1]): every window a single device",
+                 Setting(overrides=("augment.keep_joints=[1, 1]",))),
+    "joints-1-prototype-0.5": ("one joint kept per sample, + the activity-prototype term at weight 0.5",
+                               Setting(overrides=("augment.keep_joints=[1, 1]", "train.prototype_weight=0.5"))),
     "longer-4000": ("600 steps on a 4,000-clip corpus", Setting(overrides=("train.max_steps=600",), clips=4000)),
     "wider": ("ST-GCN twice as wide (64-256)",
               Setting(overrides=("model.imu_encoder.channels=[64, 64, 128, 128, 256]",))),

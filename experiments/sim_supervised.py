@@ -2,6 +2,7 @@
 
     python -m experiments.sim_supervised [--classes walking,walking upstairs,walking downstairs] [--seeds 3]
         [--steps 400] [--data-root ../shared/data] [--corpora data/corpus] [--output reports/sim_supervised]
+        [--model runs/cpu-small/seed-0 ...]
 
 Zero-shot transfer can fail in two places: the simulated signals may not carry what tells real activities
 apart, or the contrastive alignment may not learn it. This separates the two. The motion encoder of
@@ -15,8 +16,12 @@ HAPT's **training subjects** (real; no test subject is read). The real figure bo
 perfect alignment of the same simulated data could give; the held-out simulated one says how separable the
 classes are in simulation at all.
 
+Each ``--model`` (a pretrained model folder) is scored zero-shot on the same real windows, choosing among
+the same classes with HAPT's prompts: how much of what the simulation carries the contrastive model uses.
+
 Results: ``OUTPUT/results.jsonl`` (one line per seed: held-out simulated and real metrics, the real confusion
-matrix) and ``OUTPUT/summary.md`` (mean ± std over seeds, per-seed values, the confusion summed over seeds).
+matrix), ``OUTPUT/zero_shot.jsonl`` (one line per model) and ``OUTPUT/summary.md`` (mean ± std over seeds
+or models, per-seed values, the confusions summed).
 """
 from __future__ import annotations
 
@@ -187,24 +192,53 @@ def run_seed(seed: int, classes: list[str], data_root: str, corpora: Path, setti
             "real_confusion": confusion(real_scores.argmax(1), real[2], len(classes))}
 
 
-def summary(rows: list[dict]) -> str:
+def hapt_synonyms(classes: list[str]) -> list[list[str]]:
+    """HAPT's synonyms (its zero-shot prompts) of each of ``classes``."""
+    return [list(HAPT.labels[list(HAPT_ACTIVITIES).index(name)]) for name in classes]
+
+
+def zero_shot_among(model_dir: str | Path, classes: list[str], real: tuple[np.ndarray, np.ndarray, np.ndarray]
+                    ) -> dict:
+    """A pretrained model's zero-shot metrics and confusion on the same real windows, choosing among
+    ``classes`` only (HAPT's prompts for them), so that it compares with the supervised figure."""
+    from experiments.transfer import encode
+    from pretrain import load_model
+    from zero_shot.prompts import class_text_embeddings
+
+    model = load_model(model_dir)
+    texts = class_text_embeddings(model, hapt_synonyms(classes))
+    _, embedded = encode(model, real[0], real[1])
+    logits = embedded @ texts.float().numpy().T
+    return {"model": str(model_dir), "real": classification_metrics(logits, real[2]),
+            "real_confusion": confusion(logits.argmax(1), real[2], len(classes))}
+
+
+def summary(rows: list[dict], zero_shot: list[dict] = ()) -> str:
     """Mean ± std over seeds of held-out simulated and real accuracy and macro F1, per-seed values, and the
     real confusion summed over seeds."""
     lines = []
-    for label, key in (("held-out simulation", "simulated_held_out"), ("real (HAPT training subjects)", "real")):
+    figures = (("supervised, held-out simulation", [row["simulated_held_out"] for row in rows]),
+               ("supervised, real (HAPT training subjects)", [row["real"] for row in rows]))
+    if zero_shot:
+        figures += (("pretrained models zero-shot among the same classes, real", [row["real"] for row in zero_shot]),)
+    for label, metrics in figures:
         cells = [label]
         for metric in ("acc", "f1"):
-            values = np.array([row[key][metric] for row in rows])
+            values = np.array([each[metric] for each in metrics])
             spread = values.std(ddof=1) if len(values) > 1 else 0.0
             cells.append(f"{values.mean():.3f} ± {spread:.3f} ({' / '.join(f'{v:.3f}' for v in values)})")
         lines.append(cells)
     classes = rows[0]["classes"]
-    text = "\n".join(markdown_table(["scored on", "acc (per seed)", "macro F1 (per seed)"], lines))
-    total = np.sum([row["real_confusion"] for row in rows], axis=0)
-    matrix = markdown_table(["true \\ predicted", *classes], [[name, *row] for name, row in zip(classes, total.tolist(),
-                                                                                                  strict=True)])
-    return (f"Supervised on simulated {', '.join(classes)} at the waist ({len(rows)} seeds, chance "
-            f"{1 / len(classes):.2f}):\n\n{text}\n\nReal confusion, summed over seeds:\n\n" + "\n".join(matrix) + "\n")
+    text = "\n".join(markdown_table(["scored on", "acc (per seed or model)", "macro F1"], lines))
+    text = (f"The cpu-small encoder supervised on simulated {', '.join(classes)} at the waist ({len(rows)} seeds, "
+            f"chance {1 / len(classes):.2f}):\n\n{text}\n")
+    for label, parts in (("supervised", rows), ("pretrained, zero-shot", zero_shot)):
+        if parts:
+            total = np.sum([part["real_confusion"] for part in parts], axis=0)
+            matrix = markdown_table(["true \\ predicted", *classes],
+                                    [[name, *row] for name, row in zip(classes, total.tolist(), strict=True)])
+            text += f"\nReal confusion, {label}, summed over {len(parts)}:\n\n" + "\n".join(matrix) + "\n"
+    return text
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -216,6 +250,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", default="../shared/data", help="folder holding hapt/hapt.npz")
     parser.add_argument("--corpora", type=Path, default=Path("data/corpus"))
     parser.add_argument("--output", type=Path, default=Path("reports/sim_supervised"))
+    parser.add_argument("--model", type=Path, action="append", default=[],
+                        help="a pretrained model folder to compare, zero-shot among the same classes (repeatable)")
     args = parser.parse_args(argv)
     with exit_on_bad_input():
         unknown = sorted(set(args.classes) - set(HAPT_ACTIVITIES))
@@ -233,9 +269,12 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(row)
             print(f"seed {seed}: held-out simulation {row['simulated_held_out']['acc']:.3f}, "
                   f"real {row['real']['acc']:.3f}", flush=True)
+        zero_shot = [zero_shot_among(model, args.classes, real) for model in args.model]
         write_text_atomic(args.output / "results.jsonl", "".join(json.dumps(row) + "\n" for row in rows))
-        write_text_atomic(args.output / "summary.md", summary(rows))
-        print(summary(rows))
+        if zero_shot:
+            write_text_atomic(args.output / "zero_shot.jsonl", "".join(json.dumps(row) + "\n" for row in zero_shot))
+        write_text_atomic(args.output / "summary.md", summary(rows, zero_shot))
+        print(summary(rows, zero_shot))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ classifier that learns, a confusion matrix that counts right."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from experiments.sim_supervised import (
     SupervisedSettings,
@@ -14,6 +15,7 @@ from experiments.sim_supervised import (
     train_classifier,
 )
 from pretrain.config import load_config
+from tests.conftest import save_tiny_model
 
 
 def test_crop_starts_cover_the_clip_at_half_overlap():
@@ -67,3 +69,30 @@ def test_the_classifier_learns_what_separates_the_windows():
     test_imu, test_mask, test_targets = _waist_windows(64, np.random.default_rng(1))
     accuracy = (scores(model, test_imu, test_mask).argmax(1) == test_targets).mean()
     assert accuracy >= 0.9
+
+
+def test_hapt_synonyms_are_the_named_classes():
+    from experiments.sim_supervised import hapt_synonyms
+
+    assert hapt_synonyms(["walking upstairs", "lying"]) == [["walking upstairs", "climbing stairs"], ["lying", "lying down"]]
+
+
+def test_zero_shot_among_scores_the_chosen_classes_with_their_prompts(tmp_path):
+    import torch
+
+    from experiments.sim_supervised import zero_shot_among
+    from pretrain import load_model
+    from zero_shot.prompts import class_text_embeddings
+
+    folder = save_tiny_model(tmp_path / "model")
+    imu, mask, _ = _waist_windows(12, np.random.default_rng(2))
+    targets = np.arange(12) % 2
+    result = zero_shot_among(folder, ["walking upstairs", "lying"], (imu, mask, targets))
+    model = load_model(folder)
+    texts = class_text_embeddings(model, [["walking upstairs", "climbing stairs"], ["lying", "lying down"]])
+    with torch.inference_mode():
+        predicted = (model.encode_imu(torch.from_numpy(imu), torch.from_numpy(mask)) @ texts.T).argmax(1).numpy()
+    expected = np.zeros((2, 2), dtype=int)
+    np.add.at(expected, (targets, predicted), 1)
+    assert result["real_confusion"] == expected.tolist()
+    assert result["real"]["acc"] == pytest.approx((predicted == targets).mean())

@@ -17,7 +17,9 @@ perfect alignment of the same simulated data could give; the held-out simulated 
 classes are in simulation at all.
 
 Each ``--model`` (a pretrained model folder) is scored zero-shot on the same real windows, choosing among
-the same classes with HAPT's prompts: how much of what the simulation carries the contrastive model uses.
+the same classes with HAPT's prompts: how much of what the simulation carries the contrastive model uses;
+and probed: a logistic regression on its frozen encoder's features, fitted on the first seed's simulated
+training windows (augmented once) and scored on the real ones: whether its encoder holds it at all.
 
 Results: ``OUTPUT/results.jsonl`` (one line per seed: held-out simulated and real metrics, the real confusion
 matrix), ``OUTPUT/zero_shot.jsonl`` (one line per model) and ``OUTPUT/summary.md`` (mean ± std over seeds
@@ -197,20 +199,38 @@ def hapt_synonyms(classes: list[str]) -> list[list[str]]:
     return [list(HAPT.labels[list(HAPT_ACTIVITIES).index(name)]) for name in classes]
 
 
-def zero_shot_among(model_dir: str | Path, classes: list[str], real: tuple[np.ndarray, np.ndarray, np.ndarray]
-                    ) -> dict:
+def zero_shot_among(model_dir: str | Path, classes: list[str], real: tuple[np.ndarray, np.ndarray, np.ndarray],
+                    simulated: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> dict:
     """A pretrained model's zero-shot metrics and confusion on the same real windows, choosing among
-    ``classes`` only (HAPT's prompts for them), so that it compares with the supervised figure."""
-    from experiments.transfer import encode
+    ``classes`` only (HAPT's prompts for them), so that it compares with the supervised figure. With
+    ``simulated`` windows also a logistic regression on the frozen encoder's pooled features, fitted on them
+    and scored on the real windows (``probe_real``): does the encoder hold what the text side misses?"""
+    from experiments.transfer import encode, probe_scores
     from pretrain import load_model
     from zero_shot.prompts import class_text_embeddings
 
     model = load_model(model_dir)
     texts = class_text_embeddings(model, hapt_synonyms(classes))
-    _, embedded = encode(model, real[0], real[1])
+    pooled, embedded = encode(model, real[0], real[1])
     logits = embedded @ texts.float().numpy().T
-    return {"model": str(model_dir), "real": classification_metrics(logits, real[2]),
-            "real_confusion": confusion(logits.argmax(1), real[2], len(classes))}
+    result = {"model": str(model_dir), "real": classification_metrics(logits, real[2]),
+              "real_confusion": confusion(logits.argmax(1), real[2], len(classes))}
+    if simulated is not None:
+        probe = probe_scores(encode(model, simulated[0], simulated[1])[0], simulated[2], pooled, len(classes))
+        result |= {"probe_real": classification_metrics(probe, real[2]),
+                   "probe_confusion": confusion(probe.argmax(1), real[2], len(classes))}
+    return result
+
+
+def augmented_once(imu: np.ndarray, mask: np.ndarray, augment, seed: int, batch_size: int = 256
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """One augmented copy of each window (the pretraining's draws: a turn about the vertical, tilt, gain)."""
+    from pretrain.augment import Augmenter
+
+    augmenter = Augmenter(augment, seed=seed)
+    parts = [augmenter(torch.from_numpy(imu[s:s + batch_size]), torch.from_numpy(mask[s:s + batch_size]))
+             for s in range(0, len(imu), batch_size)]
+    return torch.cat([x for x, _ in parts]).numpy(), torch.cat([m for _, m in parts]).numpy()
 
 
 def summary(rows: list[dict], zero_shot: list[dict] = ()) -> str:
@@ -221,6 +241,9 @@ def summary(rows: list[dict], zero_shot: list[dict] = ()) -> str:
                ("supervised, real (HAPT training subjects)", [row["real"] for row in rows]))
     if zero_shot:
         figures += (("pretrained models zero-shot among the same classes, real", [row["real"] for row in zero_shot]),)
+    if zero_shot and "probe_real" in zero_shot[0]:
+        figures += (("pretrained encoders frozen, probe fitted on simulation, real",
+                     [row["probe_real"] for row in zero_shot]),)
     for label, metrics in figures:
         cells = [label]
         for metric in ("acc", "f1"):
@@ -232,9 +255,11 @@ def summary(rows: list[dict], zero_shot: list[dict] = ()) -> str:
     text = "\n".join(markdown_table(["scored on", "acc (per seed or model)", "macro F1"], lines))
     text = (f"The cpu-small encoder supervised on simulated {', '.join(classes)} at the waist ({len(rows)} seeds, "
             f"chance {1 / len(classes):.2f}):\n\n{text}\n")
-    for label, parts in (("supervised", rows), ("pretrained, zero-shot", zero_shot)):
-        if parts:
-            total = np.sum([part["real_confusion"] for part in parts], axis=0)
+    confusions = (("supervised", "real_confusion", rows), ("pretrained, zero-shot", "real_confusion", zero_shot),
+                  ("pretrained, probe fitted on simulation", "probe_confusion", zero_shot))
+    for label, key, parts in confusions:
+        if parts and key in parts[0]:
+            total = np.sum([part[key] for part in parts], axis=0)
             matrix = markdown_table(["true \\ predicted", *classes],
                                     [[name, *row] for name, row in zip(classes, total.tolist(), strict=True)])
             text += f"\nReal confusion, {label}, summed over {len(parts)}:\n\n" + "\n".join(matrix) + "\n"
@@ -269,7 +294,17 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(row)
             print(f"seed {seed}: held-out simulation {row['simulated_held_out']['acc']:.3f}, "
                   f"real {row['real']['acc']:.3f}", flush=True)
-        zero_shot = [zero_shot_among(model, args.classes, real) for model in args.model]
+        simulated = None
+        if args.model:  # the frozen probes' training windows: the first seed's training corpora, augmented once
+            from experiments.seeds import corpus_folder
+            from pretrain.config import load_config
+
+            activities = [HAPT_ACTIVITIES[name] for name in args.classes]
+            parts = [simulated_windows(corpus_folder(args.corpora, settings.clips, s), activities)
+                     for s in (seed_list[0], seed_list[0] + 1)]
+            imu, mask, targets = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+            simulated = (*augmented_once(imu, mask, load_config("cpu-small").augment, seed_list[0]), targets)
+        zero_shot = [zero_shot_among(model, args.classes, real, simulated) for model in args.model]
         write_text_atomic(args.output / "results.jsonl", "".join(json.dumps(row) + "\n" for row in rows))
         if zero_shot:
             write_text_atomic(args.output / "zero_shot.jsonl", "".join(json.dumps(row) + "\n" for row in zero_shot))

@@ -96,3 +96,14 @@ def test_zero_shot_among_scores_the_chosen_classes_with_their_prompts(tmp_path):
     np.add.at(expected, (targets, predicted), 1)
     assert result["real_confusion"] == expected.tolist()
     assert result["real"]["acc"] == pytest.approx((predicted == targets).mean())
+
+
+def test_the_frozen_probe_is_fitted_on_simulation_and_scored_on_the_real_windows(tmp_path):
+    from experiments.sim_supervised import zero_shot_among
+
+    folder = save_tiny_model(tmp_path / "model")
+    simulated = _waist_windows(64, np.random.default_rng(3))
+    real = _waist_windows(40, np.random.default_rng(4))
+    result = zero_shot_among(folder, ["walking", "standing"], real, simulated)
+    assert np.sum(result["probe_confusion"]) == 40
+    assert result["probe_real"]["acc"] >= 0.9  # bouncing vs still: even a random encoder's features tell them apart

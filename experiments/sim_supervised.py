@@ -41,6 +41,7 @@ from benchmarks.markdown import markdown_table
 from benchmarks.metrics import classification_metrics
 from benchmarks.prepare import prepare_windows
 from benchmarks.registry import HAPT, Placement
+from experiments.transfer import cpu_autocast
 from skeletons.arguments import comma_list, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
@@ -127,13 +128,6 @@ def build_classifier(config, classes: int, seed: int) -> Classifier:
     return Classifier(encoder, settings["channels"][-1], classes)
 
 
-def _autocast() -> torch.autocast:
-    from pretrain.train import resolve_mixed_precision
-
-    bf16 = resolve_mixed_precision("auto") == "bf16"
-    return torch.autocast("cuda" if torch.cuda.is_available() else "cpu", dtype=torch.bfloat16, enabled=bf16)
-
-
 def train_classifier(model: Classifier, imu: np.ndarray, mask: np.ndarray, targets: np.ndarray, augment,
                      settings: SupervisedSettings, seed: int) -> Classifier:
     """``settings.steps`` AdamW steps of cross-entropy on augmented batches drawn with replacement (seeded)."""
@@ -148,7 +142,7 @@ def train_classifier(model: Classifier, imu: np.ndarray, mask: np.ndarray, targe
     for _ in tqdm(range(settings.steps), desc="supervised", unit="step"):
         rows = rng.integers(0, len(imu), settings.batch_size)
         x, m = augmenter(torch.from_numpy(imu[rows]), torch.from_numpy(mask[rows]))
-        with _autocast():
+        with cpu_autocast():
             logits = model(x, m)
         loss = torch.nn.functional.cross_entropy(logits.float(), torch.from_numpy(targets[rows]))
         optimizer.zero_grad(set_to_none=True)
@@ -160,7 +154,7 @@ def train_classifier(model: Classifier, imu: np.ndarray, mask: np.ndarray, targe
 
 @torch.inference_mode()
 def scores(model: Classifier, imu: np.ndarray, mask: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    with _autocast():
+    with cpu_autocast():
         return np.concatenate([model(torch.from_numpy(imu[s:s + batch_size]), torch.from_numpy(mask[s:s + batch_size]))
                                .float().numpy() for s in range(0, len(imu), batch_size)])
 

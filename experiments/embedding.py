@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from experiments.realism import HAPT_PAIRS
+
 #: For each panel: the joint, the real dataset, and real class name -> procedural activity.
 PANELS = {
     "right wrist: BasicMotions test": (21, "basicmotions", {"standing": "stand", "walking": "walk",
                                                           "running": "run", "playing badminton": "play_badminton"}),
-    "waist: HAPT test subjects": (9, "hapt", {"walking": "walk", "walking upstairs": "walk_upstairs",
-                                             "walking downstairs": "walk_downstairs", "sitting": "sit",
-                                             "standing": "stand", "lying": "lie"}),
+    "waist: HAPT test subjects": (9, "hapt", HAPT_PAIRS),
 }
 
 

@@ -41,14 +41,12 @@ from benchmarks.markdown import markdown_table
 from benchmarks.metrics import classification_metrics
 from benchmarks.prepare import prepare_windows
 from benchmarks.registry import HAPT, Placement
+from experiments.realism import HAPT_PAIRS
 from experiments.transfer import cpu_autocast
 from skeletons.arguments import comma_list, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 
-#: HAPT's class names -> the procedural activity that simulates each.
-HAPT_ACTIVITIES = {"walking": "walk", "walking upstairs": "walk_upstairs", "walking downstairs": "walk_downstairs",
-                   "sitting": "sit", "standing": "stand", "lying": "lie"}
 GAITS = ("walking", "walking upstairs", "walking downstairs")
 #: HAPT's waist phone and its window: 128 samples at 50 Hz.
 WAIST = 9
@@ -71,7 +69,7 @@ def crop_starts(length: int, crop: int, hop: int) -> np.ndarray:
     return np.arange(0, max(0, length - crop) + 1, hop) if length >= crop else np.zeros(0, dtype=np.int64)
 
 
-def simulated_windows(corpus: str | Path, activities: list[str], joint: int = WAIST, rate_hz: float = 20.0,
+def device_windows(corpus: str | Path, activities: list[str], joint: int = WAIST, rate_hz: float = 20.0,
                       window_s: float = WINDOW_S) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(imu, mask, target)``: every ``window_s`` crop (50 % overlap) of the corpus's clips of ``activities``,
     ``joint`` alone, prepared as a real device's window (tiled to the model window; target = index into
@@ -174,8 +172,8 @@ def run_seed(seed: int, classes: list[str], data_root: str, corpora: Path, setti
     from simulate.corpus import procedural_corpus
 
     config = load_config("cpu-small")
-    activities = [HAPT_ACTIVITIES[name] for name in classes]
-    parts = [simulated_windows(procedural_corpus(corpus_folder(corpora, settings.clips, s), settings.clips, seed=s),
+    activities = [HAPT_PAIRS[name] for name in classes]
+    parts = [device_windows(procedural_corpus(corpus_folder(corpora, settings.clips, s), settings.clips, seed=s),
                                activities) for s in (seed, seed + 1, seed + 2)]
     imu, mask, targets = (np.concatenate(arrays) for arrays in zip(*parts[:2], strict=True))
     model = train_classifier(build_classifier(config, len(classes), seed), imu, mask, targets, config.augment,
@@ -190,7 +188,8 @@ def run_seed(seed: int, classes: list[str], data_root: str, corpora: Path, setti
 
 def hapt_synonyms(classes: list[str]) -> list[list[str]]:
     """HAPT's synonyms (its zero-shot prompts) of each of ``classes``."""
-    return [list(HAPT.labels[list(HAPT_ACTIVITIES).index(name)]) for name in classes]
+    synonyms = {labels[0]: list(labels) for labels in HAPT.labels}
+    return [synonyms[name] for name in classes]
 
 
 def zero_shot_among(model_dir: str | Path, classes: list[str], real: tuple[np.ndarray, np.ndarray, np.ndarray],
@@ -263,7 +262,7 @@ def summary(rows: list[dict], zero_shot: list[dict] = ()) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m experiments.sim_supervised", description=__doc__.splitlines()[0])
     parser.add_argument("--classes", type=comma_list(), default=list(GAITS),
-                        help=f"comma-separated HAPT classes, from {', '.join(HAPT_ACTIVITIES)}")
+                        help=f"comma-separated HAPT classes, from {', '.join(HAPT_PAIRS)}")
     parser.add_argument("--seeds", type=seeds, default=3, help="a count (default 3) or comma-separated seeds")
     parser.add_argument("--steps", type=int, default=SupervisedSettings.steps)
     parser.add_argument("--data-root", default="../shared/data", help="folder holding hapt/hapt.npz")
@@ -273,9 +272,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="a pretrained model folder to compare, zero-shot among the same classes (repeatable)")
     args = parser.parse_args(argv)
     with exit_on_bad_input():
-        unknown = sorted(set(args.classes) - set(HAPT_ACTIVITIES))
+        unknown = sorted(set(args.classes) - set(HAPT_PAIRS))
         if unknown or len(args.classes) < 2:
-            raise InputError(None, f"--classes needs at least two of {', '.join(HAPT_ACTIVITIES)}; unknown: {unknown}")
+            raise InputError(None, f"--classes needs at least two of {', '.join(HAPT_PAIRS)}; unknown: {unknown}")
         if args.steps < 1:
             raise InputError(None, f"--steps must be positive, got {args.steps}")
         settings = SupervisedSettings(steps=args.steps)
@@ -293,8 +292,8 @@ def main(argv: list[str] | None = None) -> None:
             from experiments.seeds import corpus_folder
             from pretrain.config import load_config
 
-            activities = [HAPT_ACTIVITIES[name] for name in args.classes]
-            parts = [simulated_windows(corpus_folder(args.corpora, settings.clips, s), activities)
+            activities = [HAPT_PAIRS[name] for name in args.classes]
+            parts = [device_windows(corpus_folder(args.corpora, settings.clips, s), activities)
                      for s in (seed_list[0], seed_list[0] + 1)]
             imu, mask, targets = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
             simulated = (*augmented_once(imu, mask, load_config("cpu-small").augment, seed_list[0]), targets)

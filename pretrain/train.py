@@ -1,21 +1,21 @@
 """One readable contrastive training loop on Accelerate (in the spirit of nanoGPT's train.py).
 
-Runs unchanged on one CPU, one GPU, or many processes (``accelerate launch`` / ``torchrun``). Each step: load
-a batch (``pretrain.data``), augment it on the device (``pretrain.augment``), embed IMU windows and their
+Runs unchanged on one CPU, one GPU, or many processes (``accelerate launch`` / ``torchrun``). Each step: load a
+batch (``pretrain.data``), augment it on the device (``pretrain.augment``), embed IMU windows and their
 descriptions, gather features across processes, and minimise the symmetric, duplicate-aware CLIP loss
 (``pretrain.loss``; ``train.loss: imu_to_text`` the reference's one-way loss instead, :func:`contrastive_loss`),
-plus, when ``train.view_contrast_weight`` > 0, an augmented-view InfoNCE term between two
-augmentations of the same clips (:func:`augmented_view_loss`), and when ``train.prototype_weight`` > 0 a
-classification of every window among all the corpus's activities (:func:`activity_prototype_loss`). AdamW with linear warm-up then cosine decay,
-gradient accumulation and clipping, bf16 autocast on GPU. The schedule's length is the config's
+plus, when ``train.view_contrast_weight`` > 0, an augmented-view InfoNCE term between two augmentations of the
+same clips (:func:`augmented_view_loss`), and when ``train.prototype_weight`` > 0 a classification of every
+window among all the corpus's activities (:func:`activity_prototype_loss`). AdamW with linear warm-up then cosine
+decay, gradient accumulation and clipping, bf16 autocast on GPU. The schedule's length is the config's
 (``train.max_steps``, else ``train.epochs``); ``stop_at`` (``--max-steps``) only says where this invocation
 stops, so a run stopped at any step and resumed equals the straight run. Every ``checkpoint_every`` steps the
 full state — model, optimizer, scheduler, RNGs, augmenter generator, data position — goes to
 ``OUTPUT/checkpoints/step-N`` as safetensors + JSON (:mod:`pretrain.checkpoint`; nothing pickled), and
 ``--resume`` continues from the newest checkpoint of this run exactly, after checking that corpus, batch size,
-world size, data rate and config match. The output folder carries a marker and a lock
-(:mod:`skeletons.outputs`); a fresh run into a folder holding a run is refused without ``overwrite``.
-``metrics.jsonl`` gets one line per logged step.
+world size, data rate and config match. The output folder carries a marker and a lock (:mod:`skeletons.outputs`);
+a fresh run into a folder holding a run is refused without ``overwrite``. ``metrics.jsonl`` gets one line per
+logged step.
 
 The pieces: :func:`make_accelerator` and :func:`setup_training` build a run, :func:`train_step` is one step
 (the speed suite times exactly this), :func:`log_metrics` writes a log line, and :func:`train` is the loop.

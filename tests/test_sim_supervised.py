@@ -10,8 +10,8 @@ from experiments.sim_supervised import (
     build_classifier,
     confusion,
     crop_starts,
+    device_windows,
     scores,
-    simulated_windows,
     train_classifier,
 )
 from pretrain.config import load_config
@@ -28,13 +28,13 @@ def test_confusion_rows_are_true_classes():
     assert confusion(np.array([0, 1, 1, 2]), np.array([0, 0, 1, 2]), 3) == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
 
 
-def test_simulated_windows_are_waist_crops_tiled_like_a_device(tmp_path):
+def test_device_windows_are_waist_crops_tiled_like_a_device(tmp_path):
     from simulate.corpus import CorpusConfig, build_corpus
     from simulate.sources import procedural_items
 
     corpus = build_corpus(procedural_items(2, 0, ["walk"], 4.0), tmp_path / "corpus",
                           CorpusConfig(source="procedural", sensor="ideal"), progress=False).output
-    imu, mask, targets = simulated_windows(corpus, ["sit", "walk"], joint=9)
+    imu, mask, targets = device_windows(corpus, ["sit", "walk"], joint=9)
     # 4 s at 20 Hz = 80 samples: 51-sample crops at 0 and 25 per clip.
     assert imu.shape == (4, 200, 22, 6) and targets.tolist() == [1, 1, 1, 1]
     assert np.flatnonzero(mask.sum((0, 1, 3))).tolist() == [9]

@@ -11,6 +11,10 @@ so a batch and a seeded generator give the same result every time.
 1. gravity removal for a random fraction of the samples (:func:`simulate.gravity.remove_gravity`), on
    the whole clip;
 2. random crop or wrap padding to the window length (:func:`crop_or_wrap`), when a window is set;
+   optionally, for a fraction of the samples (``tile_p``), a short piece of ``tile_seconds`` tiled to the
+   window instead (:func:`tile_pieces`): real series shorter than the window (UCI-HAR's 2.56 s windows)
+   arrive wrap-padded (:mod:`benchmarks.prepare`), and a corpus of whole 10 s clips never shows the encoder
+   that form;
 3. optional band-limiting of a random fraction of the samples to a random cutoff (:func:`random_lowpass`),
    as slower devices arrive at evaluation;
 4. rotation-invariant augmentation: an independent Haar-uniform rotation of every joint's sensor frame,
@@ -67,6 +71,9 @@ class AugmentConfig:
         lowpass_p: probability that a sample is band-limited as if its device sampled slower than the
             window's rate (see :func:`random_lowpass`).
         lowpass_hz: (lowest, highest) cutoff in Hz, drawn uniformly per sample.
+        tile_p: probability that a sample's window is a short piece of its clip tiled to the window length
+            (wrap padding, as :mod:`benchmarks.prepare` pads short real series) instead of a plain crop.
+        tile_seconds: (shortest, longest) length of that piece in seconds, drawn uniformly per sample.
     """
 
     window: int | None = None
@@ -81,6 +88,8 @@ class AugmentConfig:
     noise_std: float | tuple[float, float] = 0.0
     lowpass_p: float = 0.0
     lowpass_hz: tuple[float, float] = (2.5, 10.0)
+    tile_p: float = 0.0
+    tile_seconds: tuple[float, float] = (2.0, 5.0)
 
     def __post_init__(self) -> None:
         noise = self.noise_std
@@ -112,6 +121,12 @@ class AugmentConfig:
         if not (len(self.lowpass_hz) == 2 and 0 < self.lowpass_hz[0] <= self.lowpass_hz[1]):
             raise InputError(None, f"augment.lowpass_hz must be [low, high] with 0 < low <= high, "
                                    f"got {self.lowpass_hz}")
+        object.__setattr__(self, "tile_seconds", tuple(float(value) for value in self.tile_seconds))
+        if not 0.0 <= self.tile_p <= 1.0:
+            raise InputError(None, f"augment.tile_p must lie in [0, 1], got {self.tile_p}")
+        if not (len(self.tile_seconds) == 2 and 0 < self.tile_seconds[0] <= self.tile_seconds[1]):
+            raise InputError(None, f"augment.tile_seconds must be [shortest, longest] with 0 < shortest <= longest, "
+                                   f"got {self.tile_seconds}")
         if len(self.noise_std) != 2 or min(self.noise_std) < 0:
             raise InputError(None, f"augment.noise_std must be one or two non-negative numbers, got {noise}")
 
@@ -174,8 +189,11 @@ class Augmenter:
             window = config.window
             length = torch.zeros(batch, dtype=torch.long, device=x.device).scatter_reduce_(
                 0, owner, series_lengths(series_mask), "amax")  # a sample lasts as long as its longest series
-            time = crop_index(length, window, generator, x)[owner]  # (N, window)
-            if window != steps or not bool(length.eq(steps).all()):  # else every window is its whole clip
+            piece = None
+            if config.tile_p > 0:
+                piece = tile_pieces(length, window, config.tile_p, config.tile_seconds, config.rate_hz, generator, x)
+            time = crop_index(length, window, generator, x, piece)[owner]  # (N, window)
+            if piece is not None or window != steps or not bool(length.eq(steps).all()):  # else whole clips
                 each = torch.arange(len(owner), device=x.device)
                 picked = batch_rows(each, torch.zeros_like(each), time, steps, 1)  # series: a batch of one joint
                 series, series_mask = take_rows(series, picked, window), take_rows(series_mask, picked, window)
@@ -439,15 +457,29 @@ def series_lengths(mask: torch.Tensor) -> torch.Tensor:
 
 
 def crop_index(length: torch.Tensor, window: int, generator: torch.Generator | None,
-               like: torch.Tensor) -> torch.Tensor:
+               like: torch.Tensor, piece: torch.Tensor | None = None) -> torch.Tensor:
     """(B, window) time steps :func:`crop_or_wrap` takes from samples of ``length`` (B,) steps (at least 1
     counts): a window starting uniformly at random within a longer sample, the sample tiled (step
-    ``t mod length``) when shorter."""
+    ``t mod length``) when shorter. With ``piece`` (B,) steps, a piece of at most that many steps starts
+    uniformly at random within the sample and is tiled to the window (:func:`tile_pieces`)."""
     length = length.clamp_min(1)
-    slack = (length - window).clamp_min(0)
+    span = length.clamp_max(window) if piece is None else torch.minimum(length, piece.clamp(1, window))
+    slack = length - span
     start = (_uniform((len(length),), like, generator) * (slack + 1)).long().clamp_max(slack)
     offset = torch.arange(window, device=length.device)
-    return start[:, None] + offset[None] % length[:, None]
+    return start[:, None] + offset[None] % span[:, None]
+
+
+def tile_pieces(length: torch.Tensor, window: int, probability: float, seconds: tuple[float, float],
+                rate_hz: float, generator: torch.Generator | None, like: torch.Tensor) -> torch.Tensor:
+    """(B,) piece lengths in steps for :func:`crop_index`: for each sample with ``probability``, a length
+    drawn uniformly from ``seconds`` (at ``rate_hz``, at least one step); the others keep ``window`` (a plain
+    crop). Wrap padding in training, as short real series are padded for evaluation."""
+    low, high = seconds
+    draw = (low + (high - low) * _uniform((len(length),), like, generator)) * rate_hz
+    chosen = _uniform((len(length),), like, generator) < probability
+    full = torch.full_like(length, window)
+    return torch.where(chosen, draw.round().long().clamp_min(1), full)
 
 
 def keep_random_joints(

@@ -254,6 +254,27 @@ def test_window_length_comes_from_each_samples_mask():
     assert y[1, :, 0, 0].diff().eq(1).all()  # sample 1: a plain crop
 
 
+def test_a_fraction_of_the_samples_are_short_pieces_tiled_to_the_window():
+    x = _ramp(300, 200)  # whole 10 s clips at 20 Hz: sample b steps t hold 1000 b + t
+    config = {"window": 200, "rotation": False, "keep_joints": None, "tile_p": 0.5, "tile_seconds": [2.0, 5.0]}
+    y, mask = Augmenter(config)(x, generator=_generator())
+    assert torch.equal(mask, torch.ones_like(y))
+    steps = y[:, :, 0, 0] - 1000 * torch.arange(300)[:, None]
+    jumps = steps.diff(dim=1).ne(1)
+    tiled = jumps.any(1)
+    assert 110 < int(tiled.sum()) < 190
+    assert torch.equal(steps[~tiled], torch.arange(200.0).expand(int((~tiled).sum()), 200))  # the others: whole
+    for row in steps[tiled]:
+        period = int(row.diff().ne(1).nonzero()[0]) + 1  # the piece's length in steps
+        assert 40 <= period <= 100
+        torch.testing.assert_close(row, row[:period].repeat(200 // period + 1)[:200])  # one piece, repeated
+        assert 0 <= row[0] and row[period - 1] < 200 and torch.equal(row[:period].diff(), torch.ones(period - 1))
+    lengths = {int(row.diff().ne(1).nonzero()[0]) + 1 for row in steps[tiled]}
+    assert len(lengths) > 20  # drawn per sample
+    with pytest.raises(InputError, match="tile_seconds"):
+        AugmentConfig(tile_seconds=(3.0, 2.0))
+
+
 def test_noise_and_gain_jitter():
     x = torch.zeros((64, 100, 22, 6))
     noisy, _ = Augmenter({"rotation": False, "keep_joints": None, "noise_std": [0.5, 0.1]})(x, generator=_generator())

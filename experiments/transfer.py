@@ -30,7 +30,7 @@ import torch
 
 from benchmarks.hapt import load_hapt, split_subjects
 from benchmarks.loader import BenchmarkSplit, is_present, load_split
-from benchmarks.metrics import classification_metrics
+from benchmarks.metrics import classification_metrics, confusion
 from benchmarks.prepare import prepare_split
 from benchmarks.registry import BASIC_MOTIONS, HAPT
 from finetune.data import Windows
@@ -156,9 +156,11 @@ def probe_scores(train_features: np.ndarray, train_targets: np.ndarray, test_fea
 
 
 def zero_shot_metrics(model: MotionTextModel, embedded: np.ndarray, split: BenchmarkSplit) -> dict:
-    """Zero-shot metrics from precomputed unit embeddings of ``split``'s windows."""
+    """Zero-shot metrics from precomputed unit embeddings of ``split``'s windows, and the confusion matrix
+    (``confusion``: rows true, columns predicted, in the split's class order)."""
     classes = class_text_embeddings(model, split.descriptions).float().numpy()
-    return classification_metrics(embedded @ classes.T, split.targets)
+    scores = embedded @ classes.T
+    return {**classification_metrics(scores, split.targets), "confusion": confusion(scores, split.targets).tolist()}
 
 
 def _features(model: MotionTextModel, random: torch.nn.Module, split: BenchmarkSplit, random_every: int = 1

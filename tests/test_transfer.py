@@ -47,6 +47,12 @@ def test_protocols_end_to_end(tmp_path, protocol):
     assert hapt["probe_n"] == 4  # every window in select, every 2nd of the 8 in report
     assert set(hapt["probe"][1]) == set(PROBES)
     assert all(0 <= hapt["probe"][1][p]["acc_mean"] <= 1 and len(hapt["probe"][1][p]["draws"]) == 2 for p in PROBES)
+    # The zero-shot confusion matrix: HAPT's 6 classes, one count per scored window, its diagonal the accuracy.
+    matrix = np.asarray(hapt["zero_shot"]["confusion"])
+    assert matrix.shape == (6, 6) and matrix.sum() == hapt["n"]
+    half = hapt["n"] // 2
+    assert matrix.sum(1).tolist() == [half, 0, 0, 0, half, 0]  # as many walking (class 0) as standing (4) windows
+    assert np.trace(matrix) / hapt["n"] == pytest.approx(hapt["zero_shot"]["acc"])
     # Without the archive HAPT is left out, BasicMotions still runs.
     assert "hapt" not in evaluate_transfer(model, protocol, tmp_path / "nothing", settings)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.markdown import markdown_table
+from benchmarks.registry import HAPT
 from experiments.seeds import Setting
 from pretrain.cpu_memory import keep_freed_memory
 from skeletons.arguments import comma_list, seeds
@@ -71,6 +72,10 @@ FIGURES = (("BM train zero-shot", ("basicmotions", "acc")), ("HAPT train zero-sh
            ("probe k=5 MiniRocket", ("hapt", "probe", "5", "minirocket", "acc_mean")))
 
 
+#: HAPT's gaits: the classes the contrastive models confuse most (README, "Does the simulation carry the gaits?").
+GAITS = ("walking", "walking upstairs", "walking downstairs")
+
+
 def figure(row: dict, path: tuple[str, ...]) -> float:
     value = row
     for key in path:
@@ -78,8 +83,21 @@ def figure(row: dict, path: tuple[str, ...]) -> float:
     return float(value)
 
 
+def gaits_right(row: dict) -> float | None:
+    """The share of HAPT's gait windows (:data:`GAITS`) that zero-shot calls right among all its classes, from
+    the result's confusion matrix; None for a line without one (written before it was recorded)."""
+    matrix = row.get("hapt", {}).get("zero_shot", {}).get("confusion")
+    if matrix is None:
+        return None
+    names = [labels[0] for labels in HAPT.labels]
+    gaits = [names.index(name) for name in GAITS]
+    matrix = np.asarray(matrix)
+    return float(matrix[gaits, gaits].sum() / matrix[gaits].sum())
+
+
 def markdown(rows: list[dict]) -> str:
-    """One line per variant: each figure's mean ± std over its seeds, then the per-seed BM and HAPT values."""
+    """One line per variant: each figure's mean ± std over its seeds, then the per-seed share of HAPT's gait
+    windows called right (:func:`gaits_right`; "-" where a seed's line has no confusion matrix)."""
     lines = []
     for variant in dict.fromkeys(row["variant"] for row in rows):
         mine = sorted((row for row in rows if row["variant"] == variant), key=lambda row: row["seed"])
@@ -87,8 +105,11 @@ def markdown(rows: list[dict]) -> str:
         for _, path in FIGURES:
             values = np.array([figure(row, path) for row in mine])
             cells.append(f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}")
+        shares = [gaits_right(row) for row in mine]
+        cells.append(" / ".join("-" if share is None else f"{share:.2f}" for share in shares))
         lines.append([variant, len(mine), *cells])
-    return "\n".join(markdown_table(["variant", "seeds", *(name for name, _ in FIGURES)], lines)) + "\n"
+    header = ["variant", "seeds", *(name for name, _ in FIGURES), "HAPT gaits right (per seed)"]
+    return "\n".join(markdown_table(header, lines)) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,36 @@
+"""The recipe table: figures over seeds and the share of HAPT's gait windows called right."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from experiments.recipe import FIGURES, gaits_right, markdown
+
+
+def _row(seed: int, bm: float, confusion: np.ndarray | None) -> dict:
+    probe = {"acc_mean": 0.5}
+    zero_shot = {"acc": 0.5} if confusion is None else {"acc": 0.5, "confusion": confusion.tolist()}
+    return {"variant": "base", "seed": seed, "basicmotions": {"acc": bm},
+            "hapt": {"zero_shot": zero_shot,
+                     "probe": {str(k): {"pretrained-encoder": probe, "random-encoder": probe, "minirocket": probe}
+                               for k in (1, 5)}}}
+
+
+def test_gaits_right_counts_gait_windows_called_right_among_all_classes():
+    matrix = np.zeros((6, 6), dtype=int)
+    matrix[0, 0], matrix[0, 1] = 6, 4   # walking: 6 right, 4 called upstairs
+    matrix[1, 1], matrix[1, 4] = 2, 8   # upstairs: 2 right, 8 called standing
+    matrix[2, 0] = 10                   # downstairs: all called walking
+    matrix[3, 3] = matrix[4, 4] = matrix[5, 5] = 50  # the postures do not count
+    assert gaits_right(_row(0, 0.7, matrix)) == pytest.approx(8 / 30)
+    assert gaits_right(_row(0, 0.7, None)) is None
+
+
+def test_markdown_gives_mean_std_and_per_seed_gait_shares():
+    diagonal = np.diag([5, 5, 5, 5, 5, 5])
+    table = markdown([_row(1, 0.8, diagonal), _row(0, 0.6, None)])
+    header, _, line = table.strip().splitlines()
+    assert header.count("|") == len(FIGURES) + 4
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    assert cells[:3] == ["base", "2", "0.700 ± 0.141"]
+    assert cells[-1] == "- / 1.00"  # seeds in order: seed 0 has no matrix, seed 1 calls every window right

@@ -115,18 +115,11 @@ class AugmentConfig:
             raise InputError(None, f"augment.gravity_removed_p must lie in [0, 1], got {self.gravity_removed_p}")
         if not 0.0 <= self.amplitude_jitter < 1.0:
             raise InputError(None, f"augment.amplitude_jitter must lie in [0, 1), got {self.amplitude_jitter}")
-        object.__setattr__(self, "lowpass_hz", tuple(float(value) for value in self.lowpass_hz))
-        if not 0.0 <= self.lowpass_p <= 1.0:
-            raise InputError(None, f"augment.lowpass_p must lie in [0, 1], got {self.lowpass_p}")
-        if not (len(self.lowpass_hz) == 2 and 0 < self.lowpass_hz[0] <= self.lowpass_hz[1]):
-            raise InputError(None, f"augment.lowpass_hz must be [low, high] with 0 < low <= high, "
-                                   f"got {self.lowpass_hz}")
-        object.__setattr__(self, "tile_seconds", tuple(float(value) for value in self.tile_seconds))
-        if not 0.0 <= self.tile_p <= 1.0:
-            raise InputError(None, f"augment.tile_p must lie in [0, 1], got {self.tile_p}")
-        if not (len(self.tile_seconds) == 2 and 0 < self.tile_seconds[0] <= self.tile_seconds[1]):
-            raise InputError(None, f"augment.tile_seconds must be [shortest, longest] with 0 < shortest <= longest, "
-                                   f"got {self.tile_seconds}")
+        for name in ("lowpass_p", "tile_p"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise InputError(None, f"augment.{name} must lie in [0, 1], got {getattr(self, name)}")
+        for name in ("lowpass_hz", "tile_seconds"):
+            object.__setattr__(self, name, _positive_range(name, getattr(self, name)))
         if len(self.noise_std) != 2 or min(self.noise_std) < 0:
             raise InputError(None, f"augment.noise_std must be one or two non-negative numbers, got {noise}")
 
@@ -138,6 +131,17 @@ class AugmentConfig:
         if unknown:
             raise InputError(None, f"unknown augment keys {unknown}; known: {sorted(known)}")
         return cls(**values)
+
+
+def _positive_range(name: str, values: Sequence[float]) -> tuple[float, float]:
+    """``values`` as a (low, high) float pair with 0 < low <= high; an input error naming ``augment.name``."""
+    try:
+        pair = tuple(float(value) for value in values)
+    except (TypeError, ValueError):
+        pair = ()
+    if not (len(pair) == 2 and 0 < pair[0] <= pair[1]):
+        raise InputError(None, f"augment.{name} must be [low, high] with 0 < low <= high, got {values!r}")
+    return pair
 
 
 class Augmenter:

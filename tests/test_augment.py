@@ -271,8 +271,9 @@ def test_a_fraction_of_the_samples_are_short_pieces_tiled_to_the_window():
         assert 0 <= row[0] and row[period - 1] < 200 and torch.equal(row[:period].diff(), torch.ones(period - 1))
     lengths = {int(row.diff().ne(1).nonzero()[0]) + 1 for row in steps[tiled]}
     assert len(lengths) > 20  # drawn per sample
-    with pytest.raises(InputError, match="tile_seconds"):
-        AugmentConfig(tile_seconds=(3.0, 2.0))
+    for wrong in ((3.0, 2.0), 3.0, ("a", "b")):
+        with pytest.raises(InputError, match="tile_seconds"):
+            AugmentConfig(tile_seconds=wrong)
 
 
 def test_noise_and_gain_jitter():

@@ -21,6 +21,7 @@ import numpy as np
 from benchmarks.markdown import markdown_table
 from benchmarks.registry import HAPT
 from experiments.seeds import Setting
+from experiments.sim_supervised import GAITS
 from pretrain.cpu_memory import keep_freed_memory
 from skeletons.arguments import comma_list, seeds
 from skeletons.atomic import write_text_atomic
@@ -70,10 +71,6 @@ FIGURES = (("BM train zero-shot", ("basicmotions", "acc")), ("HAPT train zero-sh
            ("probe k=5 pretrained", ("hapt", "probe", "5", "pretrained-encoder", "acc_mean")),
            ("probe k=5 random", ("hapt", "probe", "5", "random-encoder", "acc_mean")),
            ("probe k=5 MiniRocket", ("hapt", "probe", "5", "minirocket", "acc_mean")))
-
-
-#: HAPT's gaits: the classes the contrastive models confuse most (README, "Does the simulation carry the gaits?").
-GAITS = ("walking", "walking upstairs", "walking downstairs")
 
 
 def figure(row: dict, path: tuple[str, ...]) -> float:

@@ -38,7 +38,7 @@ import torch
 from tqdm import tqdm
 
 from benchmarks.markdown import markdown_table
-from benchmarks.metrics import classification_metrics
+from benchmarks.metrics import classification_metrics, confusion
 from benchmarks.prepare import prepare_windows
 from benchmarks.registry import HAPT, Placement
 from experiments.realism import HAPT_PAIRS
@@ -47,6 +47,7 @@ from skeletons.arguments import comma_list, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 
+#: HAPT's gaits, the default classes: the ones the contrastive models confuse most (README).
 GAITS = ("walking", "walking upstairs", "walking downstairs")
 #: HAPT's waist phone and its window: 128 samples at 50 Hz.
 WAIST = 9
@@ -70,7 +71,7 @@ def crop_starts(length: int, crop: int, hop: int) -> np.ndarray:
 
 
 def device_windows(corpus: str | Path, activities: list[str], joint: int = WAIST, rate_hz: float = 20.0,
-                      window_s: float = WINDOW_S) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   window_s: float = WINDOW_S) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(imu, mask, target)``: every ``window_s`` crop (50 % overlap) of the corpus's clips of ``activities``,
     ``joint`` alone, prepared as a real device's window (tiled to the model window; target = index into
     ``activities``)."""
@@ -157,13 +158,6 @@ def scores(model: Classifier, imu: np.ndarray, mask: np.ndarray, batch_size: int
                                .float().numpy() for s in range(0, len(imu), batch_size)])
 
 
-def confusion(predicted: np.ndarray, targets: np.ndarray, classes: int) -> list[list[int]]:
-    """Rows: true class; columns: predicted class."""
-    matrix = np.zeros((classes, classes), dtype=np.int64)
-    np.add.at(matrix, (targets, predicted), 1)
-    return matrix.tolist()
-
-
 def run_seed(seed: int, classes: list[str], data_root: str, corpora: Path, settings: SupervisedSettings,
              real: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict:
     """One seed: train on the corpora of seeds ``seed`` and ``seed + 1``, score on ``seed + 2`` and on ``real``."""
@@ -174,7 +168,7 @@ def run_seed(seed: int, classes: list[str], data_root: str, corpora: Path, setti
     config = load_config("cpu-small")
     activities = [HAPT_PAIRS[name] for name in classes]
     parts = [device_windows(procedural_corpus(corpus_folder(corpora, settings.clips, s), settings.clips, seed=s),
-                               activities) for s in (seed, seed + 1, seed + 2)]
+                            activities) for s in (seed, seed + 1, seed + 2)]
     imu, mask, targets = (np.concatenate(arrays) for arrays in zip(*parts[:2], strict=True))
     model = train_classifier(build_classifier(config, len(classes), seed), imu, mask, targets, config.augment,
                              settings, seed)
@@ -183,7 +177,7 @@ def run_seed(seed: int, classes: list[str], data_root: str, corpora: Path, setti
     return {"seed": seed, "classes": classes, "train_windows": len(imu),
             "simulated_held_out": classification_metrics(held_out, parts[2][2]),
             "real": classification_metrics(real_scores, real[2]),
-            "real_confusion": confusion(real_scores.argmax(1), real[2], len(classes))}
+            "real_confusion": confusion(real_scores, real[2]).tolist()}
 
 
 def hapt_synonyms(classes: list[str]) -> list[list[str]]:
@@ -207,11 +201,11 @@ def zero_shot_among(model_dir: str | Path, classes: list[str], real: tuple[np.nd
     pooled, embedded = encode(model, real[0], real[1])
     logits = embedded @ texts.float().numpy().T
     result = {"model": str(model_dir), "real": classification_metrics(logits, real[2]),
-              "real_confusion": confusion(logits.argmax(1), real[2], len(classes))}
+              "real_confusion": confusion(logits, real[2]).tolist()}
     if simulated is not None:
         probe = probe_scores(encode(model, simulated[0], simulated[1])[0], simulated[2], pooled, len(classes))
         result |= {"probe_real": classification_metrics(probe, real[2]),
-                   "probe_confusion": confusion(probe.argmax(1), real[2], len(classes))}
+                   "probe_confusion": confusion(probe, real[2]).tolist()}
     return result
 
 

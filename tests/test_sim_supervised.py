@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.metrics import confusion
 from experiments.sim_supervised import (
     SupervisedSettings,
     build_classifier,
-    confusion,
     crop_starts,
     device_windows,
     scores,
@@ -24,8 +24,9 @@ def test_crop_starts_cover_the_clip_at_half_overlap():
     assert crop_starts(50, 51, 25).tolist() == []
 
 
-def test_confusion_rows_are_true_classes():
-    assert confusion(np.array([0, 1, 1, 2]), np.array([0, 0, 1, 2]), 3) == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+def test_confusion_rows_are_true_classes():  # the shared benchmarks.metrics.confusion, as results record it
+    scores = np.eye(3)[[0, 1, 1, 2]]  # predicted 0, 1, 1, 2
+    assert confusion(scores, np.array([0, 0, 1, 2])).tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
 
 
 def test_device_windows_are_waist_crops_tiled_like_a_device(tmp_path):

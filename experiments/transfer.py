@@ -11,6 +11,10 @@ Two protocols, so that settings are chosen on training data only:
   split; HAPT zero-shot on every window of UCI-HAR's **test subjects**; probes draw shots from (every 8th
   window of) the training subjects and are scored on every 3rd test-subject window.
 
+Zero-shot is also reported calibrated (:mod:`zero_shot.calibration`): each class's score standardised over
+other windows of the same device, read without labels: BasicMotions test on its train split, HAPT's scored
+windows on the pool the probes draw from; in ``select``, BasicMotions train's halves on each other.
+
 A probe is a logistic regression (scikit-learn) on frozen, standardised features of k windows per class,
 averaged over ``draws`` draws of the shots: the pretrained encoder's pooled features (before the
 projection), its embeddings (after it), the same network freshly initialised (pooled features), and
@@ -39,6 +43,7 @@ from finetune.selection import stable_seed
 from pretrain import load_model
 from pretrain.model import MotionTextModel, build_imu_encoder
 from pretrain.train import resolve_mixed_precision
+from zero_shot.calibration import cross_fitted, fit_calibration
 from zero_shot.prompts import class_text_embeddings
 
 DEFAULT_DATA_ROOT = "../shared/data"
@@ -155,12 +160,28 @@ def probe_scores(train_features: np.ndarray, train_targets: np.ndarray, test_fea
     return scores
 
 
-def zero_shot_metrics(model: MotionTextModel, embedded: np.ndarray, split: BenchmarkSplit) -> dict:
+def zero_shot_metrics(model: MotionTextModel, embedded: np.ndarray, split: BenchmarkSplit,
+                      unlabeled: np.ndarray | None = None, cross_fit: bool = False) -> dict:
     """Zero-shot metrics from precomputed unit embeddings of ``split``'s windows, and the confusion matrix
-    (``confusion``: rows true, columns predicted, in the split's class order)."""
+    (``confusion``: rows true, columns predicted, in the split's class order). With ``unlabeled`` (unit
+    embeddings of other windows of the same device) or ``cross_fit`` (calibrate each half of the windows on
+    the other), also ``calibrated``: the same figures after :mod:`zero_shot.calibration`."""
     classes = class_text_embeddings(model, split.descriptions).float().numpy()
     scores = embedded @ classes.T
-    return {**classification_metrics(scores, split.targets), "confusion": confusion(scores, split.targets).tolist()}
+    result = {**classification_metrics(scores, split.targets), "confusion": confusion(scores, split.targets).tolist()}
+    if unlabeled is not None or cross_fit:
+        calibrated = (cross_fitted(scores) if unlabeled is None
+                      else fit_calibration(unlabeled @ classes.T).apply(scores))
+        result["calibrated"] = {**classification_metrics(calibrated, split.targets),
+                                "confusion": confusion(calibrated, split.targets).tolist(),
+                                "fitted_on": "the other half of the scored windows" if unlabeled is None
+                                else f"{len(unlabeled)} other windows, unlabeled"}
+    return result
+
+
+def embeddings(model: MotionTextModel, split: BenchmarkSplit) -> np.ndarray:
+    """Unit embeddings of every window of ``split``."""
+    return encode(model, *prepare_split(split, use_gyro=model.channels == 6))[1]
 
 
 def _features(model: MotionTextModel, random: torch.nn.Module, split: BenchmarkSplit, random_every: int = 1
@@ -263,13 +284,15 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
     tag = f"{protocol}-seed{settings.shot_seed}"
     bm_split = "train" if protocol == "select" else "test"
     bm = load_split(BASIC_MOTIONS, data_root, bm_split)
+    bm_train = bm if protocol == "select" else load_split(BASIC_MOTIONS, data_root, "train")
     bm_features = _features(model, random, bm)
+    unlabeled = None if protocol == "select" else embeddings(model, bm_train)
     result = {"model": os.fspath(model_dir), "protocol": protocol,
               "basicmotions": {"split": bm_split,
-                               **zero_shot_metrics(model, bm_features["zero-shot-embedding"], bm)}}
+                               **zero_shot_metrics(model, bm_features["zero-shot-embedding"], bm, unlabeled,
+                                                   cross_fit=unlabeled is None)}}
     if protocol == "report":  # shots from the 40 training series, scored on the 40 test series
-        pool, pool_targets, plan = _shot_pool(model, random, load_split(BASIC_MOTIONS, data_root, "train"),
-                                              settings, f"bm-{tag}")
+        pool, pool_targets, plan = _shot_pool(model, random, bm_train, settings, f"bm-{tag}")
         result["basicmotions"]["probe"] = probes(pool, pool_targets, plan, bm_features, bm.targets,
                                                  BASIC_MOTIONS.classes, minirocket_cache)
     if not is_present(HAPT, data_root):
@@ -287,7 +310,8 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
     scored = _features(model, random, scored_split, 1 if protocol == "select" else settings.probe_scored_every)
     pool, pool_targets, plan = _shot_pool(model, random, pool_split, settings, f"hapt-{tag}")
     result["hapt"] = {"scored_on": where, "n": len(scored_split.y), "probe_n": len(scored["probe_rows"]),
-                      "zero_shot": zero_shot_metrics(model, scored["zero-shot-embedding"], scored_split),
+                      "zero_shot": zero_shot_metrics(model, scored["zero-shot-embedding"], scored_split,
+                                                     embeddings(model, pool_split)),
                       "probe": probes(pool, pool_targets, plan, scored, scored_split.targets[scored["probe_rows"]],
                                       HAPT.classes, minirocket_cache)}
     return result

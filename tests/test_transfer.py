@@ -53,6 +53,13 @@ def test_protocols_end_to_end(tmp_path, protocol):
     half = hapt["n"] // 2
     assert matrix.sum(1).tolist() == [half, 0, 0, 0, half, 0]  # as many walking (class 0) as standing (4) windows
     assert np.trace(matrix) / hapt["n"] == pytest.approx(hapt["zero_shot"]["acc"])
+    # Zero-shot calibrated on other, unlabeled windows of the device: the same figures, the same windows.
+    for entry in (hapt["zero_shot"], result["basicmotions"]):
+        calibrated = entry["calibrated"]
+        assert np.asarray(calibrated["confusion"]).sum() == entry["n"] and 0 <= calibrated["acc"] <= 1
+    assert hapt["zero_shot"]["calibrated"]["fitted_on"] == f"{4 if protocol == 'select' else 8} other windows, unlabeled"
+    assert result["basicmotions"]["calibrated"]["fitted_on"] == (
+        "the other half of the scored windows" if protocol == "select" else "40 other windows, unlabeled")
     # Without the archive HAPT is left out, BasicMotions still runs.
     assert "hapt" not in evaluate_transfer(model, protocol, tmp_path / "nothing", settings)
 

@@ -24,6 +24,9 @@ synonyms joined into one text, no template; the whole series resampled by FFT, t
 and ``--resampling`` change one setting of the chosen protocol. The JSON and the report record the protocol; the
 report sets the paper's columns beside ours only for runs made the reference's way.
 
+``--calibrate-on train`` standardises each class's scores over the dataset's training windows, read without
+their labels (:mod:`zero_shot.calibration`): a label-free correction for the device, recorded in the JSON.
+
 ``--baseline llm`` asks a language or vision-language model on any OpenAI-compatible server to classify the
 same windows (:mod:`zero_shot.llm_baseline`): beside the model given by ``--model``, or alone without it.
 """
@@ -59,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-root", default=DEFAULT_DATA_ROOT,
                         help=f"folder holding the released datasets (default {DEFAULT_DATA_ROOT})")
     parser.add_argument("--split", choices=SPLITS, default="test", help="split of the benchmarks (default test)")
+    parser.add_argument("--calibrate-on", choices=SPLITS, default=None,
+                        help="standardise each class's scores over this other split's windows, unlabeled "
+                             "(zero_shot.calibration; e.g. train when scoring test)")
     parser.add_argument("--output", help="write the JSON results here (default: print them)")
     parser.add_argument("--report", help="write a markdown report here, confusion-matrix PNGs beside it")
     parser.add_argument("--batch-size", type=int, default=256, help="series per encoder batch (default 256)")
@@ -110,7 +116,7 @@ def run(args: argparse.Namespace) -> dict:
         protocol = zero_shot_protocol(args.protocol, class_text=args.class_text, resampling=args.resampling)
         payload = run_zero_shot(args.model, splits, data_root=args.data_root, split=args.split,
                                 batch_size=args.batch_size, device=args.device, gravity=gravity,
-                                progress=sys.stderr.isatty(), protocol=protocol)
+                                progress=sys.stderr.isatty(), protocol=protocol, calibrate_on=args.calibrate_on)
         payload.update(skipped=skipped, failed={**failed, **payload["failed"]})
     if settings is not None:
         section = run_llm_baseline_document(splits, settings, split=args.split, progress=sys.stderr.isatty())

@@ -19,6 +19,7 @@ from benchmarks.loader import BenchmarkSplit
 from benchmarks.metrics import classification_metrics, confusion
 from benchmarks.prepare import WINDOW, Resampling, iter_prepared
 
+from .calibration import ScoreCalibration
 from .prompts import TEMPLATES, ClassText, class_text_embeddings
 
 
@@ -31,7 +32,7 @@ class DatasetResult:
         metrics: :func:`benchmarks.metrics.classification_metrics` (fractions in [0, 1], and n).
         confusion: (K, K) counts, row = true class, column = predicted.
         class_names: the first description of each class, in column order.
-        scores: (N, K) cosine similarities.
+        scores: (N, K) cosine similarities (standardised when a calibration was given).
         targets: (N,) true columns.
     """
 
@@ -66,12 +67,15 @@ def zero_shot_scores(model, imu: np.ndarray | torch.Tensor, mask: np.ndarray | t
 def evaluate_split(model, split: BenchmarkSplit, *, batch_size: int = 256, use_gyro: bool | None = None,
                    gravity: Literal["keep", "remove"] = "keep", templates: tuple[str, ...] = TEMPLATES,
                    window: int = WINDOW, progress: bool = False, class_text: ClassText = "ensemble",
-                   resampling: Resampling = "polyphase") -> DatasetResult:
+                   resampling: Resampling = "polyphase", calibration: ScoreCalibration | None = None
+                   ) -> DatasetResult:
     """Zero-shot metrics of ``model`` on ``split``, prepared in chunks of ``batch_size`` series.
 
     ``use_gyro`` None uses the gyroscope exactly when the model reads it (``model.channels == 6``);
     ``gravity`` and ``resampling`` as in :func:`benchmarks.prepare.iter_prepared`; ``class_text`` as in
-    :func:`zero_shot.prompts.class_text_embeddings` (:mod:`zero_shot.protocol` sets both).
+    :func:`zero_shot.prompts.class_text_embeddings` (:mod:`zero_shot.protocol` sets both). ``calibration``
+    (:mod:`zero_shot.calibration`, fitted on other, unlabeled windows of the same device and classes)
+    standardises the scores before they are ranked.
     """
     if use_gyro is None:
         use_gyro = model.channels == 6
@@ -84,6 +88,8 @@ def evaluate_split(model, split: BenchmarkSplit, *, batch_size: int = 256, use_g
         scores.append(zero_shot_scores(model, imu, mask, class_embeddings, batch_size))
         targets.append(chunk_targets)
     scores, targets = np.concatenate(scores), np.concatenate(targets)
+    if calibration is not None:
+        scores = calibration.apply(scores).astype(np.float32)
     return DatasetResult(name=split.dataset.name, metrics=classification_metrics(scores, targets),
                          confusion=confusion(scores, targets), class_names=[d[0] for d in split.descriptions],
                          scores=scores, targets=targets)

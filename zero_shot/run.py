@@ -22,6 +22,7 @@ from pretrain import load_model
 from pretrain.model import MotionTextModel
 from skeletons.errors import InputError
 
+from .calibration import fit_calibration
 from .evaluate import DatasetResult, evaluate_split
 from .prompts import TEMPLATES
 from .protocol import ZeroShotProtocol, zero_shot_protocol
@@ -72,11 +73,13 @@ def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequen
                   data_root: str | os.PathLike = DEFAULT_DATA_ROOT, split: str = "test", batch_size: int = 256,
                   device: str = "cpu", gravity: Literal["keep", "remove"] = "keep",
                   templates: tuple[str, ...] = TEMPLATES, progress: bool = False,
-                  protocol: ZeroShotProtocol | str = "ours") -> dict:
+                  protocol: ZeroShotProtocol | str = "ours", calibrate_on: str | None = None) -> dict:
     """Zero-shot metrics of ``model`` (a model folder or a loaded model) on ``benchmarks``; the document.
 
     ``protocol`` is a :class:`zero_shot.protocol.ZeroShotProtocol` or a protocol name (``ours``, ``unimts``):
-    how class text is built and how series are resampled.
+    how class text is built and how series are resampled. ``calibrate_on`` names another split of each
+    registered dataset (``"train"`` for the test split) whose windows, unlabeled, calibrate its scores
+    (:mod:`zero_shot.calibration`); a dataset without that split fails as an unreadable one does.
 
     Returns:
         ``{"model_folder", "model": {"channels", "embed_dim"}, "protocol", "results": {name: metrics},
@@ -84,7 +87,8 @@ def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequen
         "gravity_assumed"}}, "confusion": {name: (K, K) counts}, "skipped", "failed"}``, metrics as fractions in
         [0, 1] (:func:`benchmarks.metrics.classification_metrics`). ``average`` is over the paper's datasets only
         (those with a paper level; empty when none ran), ``average_outside_paper`` over the others (BasicMotions,
-        HAPT, custom data). ``protocol`` records the protocol's name and settings.
+        HAPT, custom data). ``protocol`` records the protocol's name and settings, and ``calibration`` the
+        split calibrated on and each dataset's number of unlabeled windows (None without one).
     """
     if isinstance(protocol, str):
         protocol = zero_shot_protocol(protocol)
@@ -93,13 +97,41 @@ def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequen
     if folder is not None:
         model = load_model(folder, device=device)
     check_model_data(model, folder)
+    if calibrate_on is not None and calibrate_on == split:
+        raise InputError(None, f"--calibrate-on {calibrate_on} is the split being scored: calibrate on another "
+                               "recording of the device (fitting on the scored windows is transductive)")
     use_gyro = model.channels == 6
-    results = [evaluate_split(model, s, batch_size=batch_size, use_gyro=use_gyro, gravity=gravity,
-                              templates=templates, progress=progress, class_text=protocol.class_text,
-                              resampling=protocol.resampling)
-               for s in tqdm(splits, desc="datasets", unit="dataset", disable=not progress)]
-    return document(folder, model, results, splits, skipped, failed, split=split, use_gyro=use_gyro,
-                    gravity=gravity, templates=templates, protocol=protocol)
+    evaluate = partial(evaluate_split, model, batch_size=batch_size, use_gyro=use_gyro, gravity=gravity,
+                       templates=templates, progress=progress, class_text=protocol.class_text,
+                       resampling=protocol.resampling)
+    results, evaluated, calibrations = [], [], {}
+    for s in tqdm(splits, desc="datasets", unit="dataset", disable=not progress):
+        calibration = None
+        if calibrate_on is not None:
+            try:
+                calibration = fit_calibration(evaluate(unlabeled_split(s, data_root, calibrate_on)).scores)
+            except InputError as error:
+                if len(splits) == 1:
+                    raise
+                failed[s.dataset.name] = str(error)
+                continue
+            calibrations[s.dataset.name] = calibration.windows
+        results.append(evaluate(s, calibration=calibration))
+        evaluated.append(s)
+    if not results:
+        raise InputError(None, "no benchmark could be calibrated")
+    payload = document(folder, model, results, evaluated, skipped, failed, split=split, use_gyro=use_gyro,
+                       gravity=gravity, templates=templates, protocol=protocol)
+    payload["calibration"] = None if calibrate_on is None else {"split": calibrate_on, "windows": calibrations}
+    return payload
+
+
+def unlabeled_split(split: BenchmarkSplit, data_root: str | os.PathLike, name: str) -> BenchmarkSplit:
+    """The ``name`` split of ``split``'s dataset, to calibrate on (its labels are never read)."""
+    if split.source == "custom" or split.dataset not in DATASETS:
+        raise InputError(split.source, f"{split.dataset.name} has no {name} split to calibrate on: only "
+                                       "registered datasets do")
+    return load_split(split.dataset, data_root, name)
 
 
 def check_model_data(model: MotionTextModel, folder: str | None) -> None:

@@ -66,6 +66,8 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
 }
 #: The figures of the table, as (column, path into a result line).
 FIGURES = (("BM train zero-shot", ("basicmotions", "acc")), ("HAPT train zero-shot", ("hapt", "zero_shot", "acc")),
+           ("BM train calibrated", ("basicmotions", "calibrated", "acc")),
+           ("HAPT train calibrated", ("hapt", "zero_shot", "calibrated", "acc")),
            ("probe k=1 pretrained", ("hapt", "probe", "1", "pretrained-encoder", "acc_mean")),
            ("probe k=1 random", ("hapt", "probe", "1", "random-encoder", "acc_mean")),
            ("probe k=5 pretrained", ("hapt", "probe", "5", "pretrained-encoder", "acc_mean")),
@@ -73,11 +75,23 @@ FIGURES = (("BM train zero-shot", ("basicmotions", "acc")), ("HAPT train zero-sh
            ("probe k=5 MiniRocket", ("hapt", "probe", "5", "minirocket", "acc_mean")))
 
 
-def figure(row: dict, path: tuple[str, ...]) -> float:
+def figure(row: dict, path: tuple[str, ...]) -> float | None:
+    """The figure at ``path`` in a result line; None where the line has none (written before it was measured,
+    as the calibrated zero-shot)."""
     value = row
     for key in path:
+        if key not in value and (not key.isdigit() or int(key) not in value):
+            return None
         value = value[key] if key in value else value[int(key)]
     return float(value)
+
+
+def spread_cell(values: list[float | None]) -> str:
+    """mean ± std of the seeds' figures; "-" when a seed lacks it."""
+    if any(value is None for value in values):
+        return "-"
+    array = np.array(values)
+    return f"{array.mean():.3f} ± {array.std(ddof=1) if len(array) > 1 else 0.0:.3f}"
 
 
 def gaits_right(row: dict) -> float | None:
@@ -98,10 +112,7 @@ def markdown(rows: list[dict]) -> str:
     lines = []
     for variant in dict.fromkeys(row["variant"] for row in rows):
         mine = sorted((row for row in rows if row["variant"] == variant), key=lambda row: row["seed"])
-        cells = []
-        for _, path in FIGURES:
-            values = np.array([figure(row, path) for row in mine])
-            cells.append(f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0.0:.3f}")
+        cells = [spread_cell([figure(row, path) for row in mine]) for _, path in FIGURES]
         shares = [gaits_right(row) for row in mine]
         cells.append(" / ".join("-" if share is None else f"{share:.2f}" for share in shares))
         lines.append([variant, len(mine), *cells])

@@ -126,3 +126,20 @@ def test_cli_custom_data_has_no_split_to_calibrate_on(checkpoint, tmp_path, caps
     err = capsys.readouterr().err.splitlines()
     assert caught.value.code == 2 and len(err) == 1 and "no train split to calibrate on" in err[0]
     assert not output.exists()
+
+
+def test_motion_model_calibrates_on_unlabeled_series_of_your_device(checkpoint):
+    from zero_shot import MotionModel
+
+    model = MotionModel.from_pretrained(checkpoint)
+    rng = np.random.default_rng(0)
+    device = dict(rate_hz=50, joints=["right_wrist"], acc_unit="m/s2", gravity="included")
+    unlabeled, series = rng.normal(0, 2, (12, 500, 6)), rng.normal(0, 2, (6, 500, 6))
+    classes = ["walking", "running", "sitting"]
+    calibration = model.calibrate(unlabeled, classes, **device)
+    assert calibration.windows == 12
+    plain = model.scores(series, classes, **device)
+    calibrated = model.scores(series, classes, calibration=calibration, **device)
+    np.testing.assert_allclose(calibrated, calibration.apply(plain), rtol=1e-6)
+    assert model.classify(series, classes, calibration=calibration, **device) == [
+        classes[i] for i in calibrated.argmax(1)]

@@ -7,10 +7,13 @@ import pytest
 from experiments.recipe import FIGURES, gaits_right, markdown
 
 
-def _row(seed: int, bm: float, confusion: np.ndarray | None) -> dict:
+def _row(seed: int, bm: float, confusion: np.ndarray | None, calibrated: float | None = None) -> dict:
     probe = {"acc_mean": 0.5}
     zero_shot = {"acc": 0.5} if confusion is None else {"acc": 0.5, "confusion": confusion.tolist()}
-    return {"variant": "base", "seed": seed, "basicmotions": {"acc": bm},
+    bm_entry = {"acc": bm}
+    if calibrated is not None:
+        zero_shot["calibrated"] = bm_entry["calibrated"] = {"acc": calibrated}
+    return {"variant": "base", "seed": seed, "basicmotions": bm_entry,
             "hapt": {"zero_shot": zero_shot,
                      "probe": {str(k): {"pretrained-encoder": probe, "random-encoder": probe, "minirocket": probe}
                                for k in (1, 5)}}}
@@ -34,3 +37,12 @@ def test_markdown_gives_mean_std_and_per_seed_gait_shares():
     cells = [cell.strip() for cell in line.strip("|").split("|")]
     assert cells[:3] == ["base", "2", "0.700 ± 0.141"]
     assert cells[-1] == "- / 1.00"  # seeds in order: seed 0 has no matrix, seed 1 calls every window right
+
+
+def test_a_figure_some_seed_lacks_is_a_dash_not_an_error():
+    """Result lines written before calibrated zero-shot was measured have no such figure."""
+    calibrated = [name for name, _ in FIGURES].index("BM train calibrated") + 2
+    old_and_new = markdown([_row(0, 0.6, None), _row(1, 0.8, None, calibrated=0.9)])
+    assert [c.strip() for c in old_and_new.strip().splitlines()[2].strip("|").split("|")][calibrated] == "-"
+    both_new = markdown([_row(0, 0.6, None, calibrated=0.8), _row(1, 0.8, None, calibrated=0.9)])
+    assert [c.strip() for c in both_new.strip().splitlines()[2].strip("|").split("|")][calibrated] == "0.850 ± 0.071"

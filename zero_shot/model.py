@@ -6,6 +6,8 @@
     Z = model.encode(X, **device)                                    # (N, D) numpy
     result = model.predict_recording(recording, ["walking", "running"], **device)   # any length
     result.segments                                                  # [Segment(start_s, end_s, label, ...)]
+    calibration = model.calibrate(unlabeled, ["walking", "running"], **device)   # same device, no labels
+    labels = model.classify(X, ["walking", "running"], calibration=calibration, **device)
 
 Series go through the project's one preparation path (:func:`benchmarks.prepare.prepare_windows`: placed on
 their joints, converted to m/s^2 and rad/s, resampled to 20 Hz). A series longer than one 10 s window is
@@ -29,6 +31,7 @@ from tqdm.auto import tqdm
 from benchmarks.prepare import prepare_windows
 from pretrain.model import MotionTextModel, load_model
 
+from .calibration import ScoreCalibration, fit_calibration
 from .device import Device, as_device, checked_series
 from .prompts import TEMPLATES, class_descriptions, class_text_embeddings
 from .windows import WINDOW_S, Segment, WindowGrid, segments, window_grid
@@ -164,11 +167,20 @@ class MotionModel:
 
     def scores(self, x: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None, *,
                window_s: float = WINDOW_S, hop_s: float | None = None, progress: bool | None = None,
-               **device_options: Any) -> np.ndarray:
-        """(N, K) cosine similarities of each series with each class, mean over the series' windows."""
+               calibration: ScoreCalibration | None = None, **device_options: Any) -> np.ndarray:
+        """(N, K) cosine similarities of each series with each class, mean over the series' windows; standardised
+        per class by ``calibration`` (:meth:`calibrate`) when given."""
         embeddings = self.text_embeddings(classes).to(self.torch_device)
-        return self._window_outputs(lambda imu, mask: self.network.encode_imu(imu, mask) @ embeddings.T, x, device,
-                                    device_options, window_s=window_s, hop_s=hop_s, progress=progress).mean(1)
+        scores = self._window_outputs(lambda imu, mask: self.network.encode_imu(imu, mask) @ embeddings.T, x, device,
+                                      device_options, window_s=window_s, hop_s=hop_s, progress=progress).mean(1)
+        return scores if calibration is None else calibration.apply(scores)
+
+    def calibrate(self, unlabeled: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None,
+                  **options: Any) -> ScoreCalibration:
+        """A label-free calibration (:mod:`zero_shot.calibration`) from ``unlabeled`` series of the device
+        ((N, T, C), N >= 4; a recording that covers the classes, not the series to be scored), for the
+        ``calibration`` of :meth:`scores` and :meth:`classify` with the same ``classes``."""
+        return fit_calibration(self.scores(unlabeled, classes, device, **options))
 
     def classify(self, x: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None,
                  **options: Any) -> list[str]:

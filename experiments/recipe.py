@@ -8,6 +8,8 @@ split zero-shot, and HAPT's **training subjects** (zero-shot, and few-shot probe
 them scored on the other half). No test split and no HAPT test subject is looked at, so the choice can be
 reported on them afterwards. Results go to ``OUTPUT/results.jsonl`` (one line per variant and seed; done
 lines are skipped on the next call) and ``OUTPUT/recipe.md`` (mean ± std over seeds, per-seed values).
+``--reevaluate`` scores the asked variants and seeds again with today's evaluation (finished models are
+not retrained) and replaces their lines.
 """
 from __future__ import annotations
 
@@ -129,6 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpora", type=Path, default=Path("data/corpus"))
     parser.add_argument("--runs", type=Path, default=Path("runs/recipe"))
     parser.add_argument("--data-root", default="../shared/data", help="folder holding hapt/hapt.npz")
+    parser.add_argument("--reevaluate", action="store_true",
+                        help="score the asked variants and seeds again (finished models are not retrained) and "
+                             "replace their lines, e.g. after the evaluation gained a figure")
     args = parser.parse_args(argv)
     keep_freed_memory()  # pretraining on CPU reuses freed tensors instead of faulting in new pages
     with exit_on_bad_input():
@@ -142,19 +147,24 @@ def main(argv: list[str] | None = None) -> None:
         args.output.mkdir(parents=True, exist_ok=True)
         results = args.output / "results.jsonl"
         rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
-        done = {(row["variant"], row["seed"]) for row in rows}
+        done = {(row["variant"], row["seed"]): row for row in rows}
         for name in args.variants:
             for seed in seed_list:
-                if (name, seed) in done:
+                earlier = done.get((name, seed))
+                if earlier is not None and not args.reevaluate:
                     continue
                 start = time.perf_counter()
                 model = pretrain_seed(VARIANTS[name][1], seed, args.runs / f"{name}-seed-{seed}", args.corpora)
-                trained = time.perf_counter() - start
+                trained = time.perf_counter() - start if earlier is None else earlier["pretrain_s"]
                 row = {**evaluate_transfer(model, "select", args.data_root, TransferSettings(random_seed=seed)),
                        "variant": name, "description": VARIANTS[name][0], "seed": seed, "pretrain_s": trained}
-                rows.append(row)
-                with results.open("a") as handle:
-                    handle.write(json.dumps(row) + "\n")
+                if earlier is None:
+                    rows.append(row)
+                    with results.open("a") as handle:
+                        handle.write(json.dumps(row) + "\n")
+                else:  # the line is replaced where it stood, the file rewritten whole
+                    rows[rows.index(earlier)] = row
+                    write_text_atomic(results, "".join(json.dumps(r) + "\n" for r in rows))
                 print(f"{name} seed {seed}: BM train {row['basicmotions']['acc']:.3f}", flush=True)
         write_text_atomic(args.output / "recipe.md", markdown([row for row in rows if row["variant"] in args.variants]))
 

@@ -46,3 +46,28 @@ def test_a_figure_some_seed_lacks_is_a_dash_not_an_error():
     assert [c.strip() for c in old_and_new.strip().splitlines()[2].strip("|").split("|")][calibrated] == "-"
     both_new = markdown([_row(0, 0.6, None, calibrated=0.8), _row(1, 0.8, None, calibrated=0.9)])
     assert [c.strip() for c in both_new.strip().splitlines()[2].strip("|").split("|")][calibrated] == "0.850 ± 0.071"
+
+
+def test_reevaluate_replaces_the_lines_of_finished_models_without_retraining(tmp_path, monkeypatch):
+    import json
+
+    import experiments.seeds
+    import experiments.transfer
+    from experiments.recipe import main
+
+    trained, scored = [], []
+    monkeypatch.setattr(experiments.seeds, "pretrain_seed",
+                        lambda setting, seed, folder, corpora: trained.append(seed) or folder)
+    monkeypatch.setattr(experiments.transfer, "evaluate_transfer",
+                        lambda model, protocol, root, settings: scored.append(model) or _row(0, 0.9, None))
+    results = tmp_path / "results.jsonl"
+    lines = [{**_row(seed, 0.5, None), "pretrain_s": 100.0 + seed} for seed in (0, 1)]
+    results.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    arguments = ["--variants", "base", "--seeds", "1", "--output", str(tmp_path), "--runs", str(tmp_path / "runs")]
+    main(arguments)
+    assert scored == []  # a done line is skipped
+    main([*arguments, "--reevaluate"])
+    assert len(scored) == 1
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [(row["seed"], row["basicmotions"]["acc"], row["pretrain_s"]) for row in rows] == [
+        (0, 0.9, 100.0), (1, 0.5, 101.0)]  # replaced in place, its training time kept; seed 1 untouched

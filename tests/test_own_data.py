@@ -221,6 +221,34 @@ def test_zero_shot_predict_cli_with_classes(tmp_path, model_folder, basic_motion
     assert "11 windows of 10 s" in result.stderr and "(guessed" in result.stderr
 
 
+def test_zero_shot_predict_calibrated_with_an_unlabeled_recording(tmp_path, model_folder, basic_motions):
+    recording = _walk_then_run_csv(basic_motions[1], tmp_path / "watch.csv")
+    output = tmp_path / "p.csv"
+    # Calibrated on itself, so that the property is checkable: over the recording's own windows every class's
+    # written score has mean 0 and standard deviation 1 (a user calibrates on another recording of the device).
+    result = _predict("--model", model_folder, recording, "--classes", "walking,running,cycling", "--gravity",
+                      "removed", "--calibrate-with", recording, "--output", output)
+    assert result.returncode == 0, result.stderr
+    assert f"{recording}: calibrated on 11 windows, unlabeled" in result.stderr
+    rows = list(csv.DictReader(output.open()))
+    scores = np.array([[float(pair.split(":")[1]) for pair in sorted(row["top3"].split(";"))] for row in rows])
+    np.testing.assert_allclose(scores.mean(0), 0, atol=1e-3)
+    np.testing.assert_allclose(scores.std(0), 1, atol=1e-3)
+
+
+def test_predict_refuses_a_too_short_calibration_recording(tmp_path, model_folder, basic_motions):
+    recording = _walk_then_run_csv(basic_motions[1], tmp_path / "watch.csv")
+    short = _write_csv(tmp_path / "short.csv", ["time", "acc_x", "acc_y", "acc_z"],
+                       np.c_[np.arange(250) / 50, np.zeros((250, 2)), np.ones(250)])
+    output = tmp_path / "p.csv"
+    result = _predict("--model", model_folder, recording, "--classes", "walking,running", "--calibrate-with", short,
+                      "--output", output)
+    assert result.returncode == 2
+    error = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert error == [f"error: {short}: calibration needs at least 4 unlabeled windows, got 1"]
+    assert not output.exists()
+
+
 def test_second_pretraining_embeds_no_description(tmp_path):
     from pretrain.model import MotionTextModel
     from pretrain.train import embed_descriptions

@@ -105,13 +105,14 @@ def window_outputs(scorer: Scorer, x: np.ndarray, device: Device, *, channels: i
 
 def predict_recording_with(scorer: Scorer, recording: Any, device: Device, class_names: list[str], *, channels: int,
                            window_s: float = WINDOW_S, hop_s: float | None = None, smooth: int = 3,
-                           **options: Any) -> RecordingPrediction:
-    """Per-window scores and segments of one recording (T, C) of any length (see :class:`RecordingPrediction`)."""
+                           calibration: ScoreCalibration | None = None, **options: Any) -> RecordingPrediction:
+    """Per-window scores and segments of one recording (T, C) of any length (see :class:`RecordingPrediction`),
+    the scores standardised by ``calibration`` when given."""
     x = checked_series(recording, device)
     if len(x) != 1:
         raise ValueError(f"one recording (T, C) at a time, got {len(x)} series")
     scores, grid = window_outputs(scorer, x, device, channels=channels, window_s=window_s, hop_s=hop_s, **options)
-    scores = scores[0]
+    scores = scores[0] if calibration is None else calibration.apply(scores[0])
     seconds = x.shape[1] / device.rate_hz
     if seconds < window_s:
         note = f"{seconds:.1f} s is shorter than one {window_s:g} s window: wrap-padded to one window"
@@ -165,22 +166,33 @@ class MotionModel:
                                  progress=progress).mean(1)
         return (z / np.linalg.norm(z, axis=1, keepdims=True)).astype(np.float32)
 
+    def _window_scores(self, x: Any, classes: Sequence[str | Sequence[str]], device: Device | None, options: dict,
+                       *, window_s: float, hop_s: float | None, progress: bool | None) -> np.ndarray:
+        """(N, W, K) cosine similarities of every window of every series with each class."""
+        embeddings = self.text_embeddings(classes).to(self.torch_device)
+        return self._window_outputs(lambda imu, mask: self.network.encode_imu(imu, mask) @ embeddings.T, x, device,
+                                    options, window_s=window_s, hop_s=hop_s, progress=progress)
+
     def scores(self, x: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None, *,
                window_s: float = WINDOW_S, hop_s: float | None = None, progress: bool | None = None,
                calibration: ScoreCalibration | None = None, **device_options: Any) -> np.ndarray:
         """(N, K) cosine similarities of each series with each class, mean over the series' windows; standardised
         per class by ``calibration`` (:meth:`calibrate`) when given."""
-        embeddings = self.text_embeddings(classes).to(self.torch_device)
-        scores = self._window_outputs(lambda imu, mask: self.network.encode_imu(imu, mask) @ embeddings.T, x, device,
-                                      device_options, window_s=window_s, hop_s=hop_s, progress=progress).mean(1)
+        scores = self._window_scores(x, classes, device, device_options, window_s=window_s, hop_s=hop_s,
+                                     progress=progress).mean(1)
         return scores if calibration is None else calibration.apply(scores)
 
-    def calibrate(self, unlabeled: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None,
-                  **options: Any) -> ScoreCalibration:
-        """A label-free calibration (:mod:`zero_shot.calibration`) from ``unlabeled`` series of the device
-        ((N, T, C), N >= 4; a recording that covers the classes, not the series to be scored), for the
-        ``calibration`` of :meth:`scores` and :meth:`classify` with the same ``classes``."""
-        return fit_calibration(self.scores(unlabeled, classes, device, **options))
+    def calibrate(self, unlabeled: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None, *,
+                  window_s: float = WINDOW_S, hop_s: float | None = None, progress: bool | None = None,
+                  **device_options: Any) -> ScoreCalibration:
+        """A label-free calibration (:mod:`zero_shot.calibration`) fitted on every window of ``unlabeled``: series
+        of the device ((N, T, C), or one long recording (T, C); at least 4 windows) that cover the classes and
+        are not the ones to be scored. For the ``calibration`` of :meth:`scores`, :meth:`classify` and
+        :meth:`predict_recording` with the same ``classes`` (being affine per class, it calibrates a window's
+        scores and a series' mean over windows alike)."""
+        scores = self._window_scores(unlabeled, classes, device, device_options, window_s=window_s, hop_s=hop_s,
+                                     progress=progress)
+        return fit_calibration(scores.reshape(-1, scores.shape[-1]))
 
     def classify(self, x: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None,
                  **options: Any) -> list[str]:
@@ -190,15 +202,18 @@ class MotionModel:
 
     def predict_recording(self, recording: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None,
                           *, window_s: float = WINDOW_S, hop_s: float | None = None, smooth: int = 3,
-                          progress: bool | None = None, **device_options: Any) -> RecordingPrediction:
-        """Sliding-window zero-shot scores and segments of one recording (T, C) of any length."""
+                          progress: bool | None = None, calibration: ScoreCalibration | None = None,
+                          **device_options: Any) -> RecordingPrediction:
+        """Sliding-window zero-shot scores and segments of one recording (T, C) of any length; every window's
+        scores standardised by ``calibration`` (:meth:`calibrate`) when given."""
         device = as_device(device, device_options)
         embeddings = self.text_embeddings(classes).to(self.torch_device)
         return predict_recording_with(
             lambda imu, mask: self.network.encode_imu(imu, mask) @ embeddings.T, recording, device,
             [synonyms[0] for synonyms in class_descriptions(classes)], channels=self.network.channels,
             window_s=window_s, hop_s=hop_s, smooth=smooth, batch_size=self.batch_size,
-            remove_gravity=self.remove_gravity, torch_device=self.torch_device, progress=progress)
+            remove_gravity=self.remove_gravity, torch_device=self.torch_device, progress=progress,
+            calibration=calibration)
 
 
 __all__ = ["MotionModel", "RecordingPrediction", "predict_recording_with", "window_outputs"]

@@ -11,10 +11,12 @@ ends at the last sample, a shorter recording is wrap-padded, and stderr says whi
 the classes (``--classes "a,b"`` with ``|`` between synonyms, ``"walking|strolling,running"``, or
 ``--labels FILE``: one class per line, or the labels JSON of ``--custom-x``), by zero-shot cosine similarity,
 or by a classifier folder that ``python -m finetune --save DIR`` or ``Classifier.save_pretrained`` wrote
-(given as ``--model`` or ``--classifier``; its classes and device are its own). Written: ``--output`` (a CSV
-per window: start_s, end_s, label, score, top3), ``<output>-segments.csv`` (smoothed segments: start_s,
-end_s, label, score, windows) and ``<output>.png`` (the recording with its segments and the window scores);
-the segments are printed. Bad input - a missing file or column, a time column that does not increase, NaN
+(given as ``--model`` or ``--classifier``; its classes and device are its own). ``--calibrate-with OTHER``
+(zero-shot only) standardises each class's window scores over another, unlabeled recording of the same
+device that covers the classes (:mod:`zero_shot.calibration`); the scores written are then standardised ones.
+Written: ``--output`` (a CSV per window: start_s, end_s, label, score, top3), ``<output>-segments.csv``
+(smoothed segments: start_s, end_s, label, score, windows) and ``<output>.png`` (the recording with its
+segments and the window scores); the segments are printed. Bad input - a missing file or column, a time column that does not increase, NaN
 values, no classes - prints one line ``error: <file>: <problem>`` on stderr, exits 2 and writes nothing.
 """
 from __future__ import annotations
@@ -34,6 +36,7 @@ from skeletons.arguments import add_model_argument, comma_list
 from skeletons.atomic import atomic_path, write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 
+from .calibration import ScoreCalibration
 from .classifier import TrainedClassifier
 from .device import Device
 from .heads import is_classifier_folder
@@ -67,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--window", type=float, default=WINDOW_S, help=f"window length in s (default {WINDOW_S:g})")
     parser.add_argument("--hop", type=float, help="seconds between window starts (default: half a window)")
     parser.add_argument("--smooth", type=int, default=3, help="windows in the majority vote of segments (default 3)")
+    parser.add_argument("--calibrate-with", metavar="RECORDING",
+                        help="another recording of the same device, unlabeled and read like the first, covering the "
+                             "classes: each class's window scores are standardised over it (zero_shot.calibration)")
     parser.add_argument("--output", required=True, help="the per-window CSV; segments CSV and PNG go beside it")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu", help="torch device")
     return parser
@@ -94,15 +100,15 @@ def _classes(args) -> list[list[str]] | None:
     return classes
 
 
-def _load_input(args) -> tuple[np.ndarray, Recording | None]:
-    if args.recording.endswith(".npy"):
+def _load_input(args, path: str) -> tuple[np.ndarray, Recording | None]:
+    if path.endswith(".npy"):
         if not args.input_rate:
-            raise InputError(args.recording, "a .npy recording needs --input-rate")
-        x = np.asarray(load_npy(args.recording, "recording (time, 6 x joints)"), dtype=np.float64)
+            raise InputError(path, "a .npy recording needs --input-rate")
+        x = np.asarray(load_npy(path, "recording (time, 6 x joints)"), dtype=np.float64)
         if x.ndim != 2:
-            raise InputError(args.recording, f"a recording is (time, channels), got {x.shape}")
+            raise InputError(path, f"a recording is (time, channels), got {x.shape}")
         return x, None
-    recording = read_recording(args.recording, time_column=args.time_column, time_unit=args.time_unit,
+    recording = read_recording(path, time_column=args.time_column, time_unit=args.time_unit,
                                acc_columns=args.acc_columns, gyro_columns=args.gyro_columns, acc_unit=args.acc_unit,
                                gyro_unit=args.gyro_unit, rate_hz=args.input_rate, gravity=args.gravity or "included")
     return recording.series, recording
@@ -126,11 +132,14 @@ def predict(args) -> RecordingPrediction:
     if folder is None:
         raise InputError(None, "give --model DIR (a model or classifier folder) or --classifier DIR")
     classes = _classes(args)
-    series, recording = _load_input(args)
+    series, recording = _load_input(args, args.recording)
     for note in recording.notes if recording else []:
         print(f"{args.recording}: {note}", file=sys.stderr)
+    unlabeled = _load_input(args, args.calibrate_with) if args.calibrate_with else None
     options = dict(window_s=args.window, hop_s=args.hop, smooth=args.smooth, progress=sys.stderr.isatty())
     if args.classifier or is_classifier_folder(folder):
+        if unlabeled is not None:
+            raise InputError(folder, "--calibrate-with calibrates zero-shot scores; a classifier's are its own")
         classifier = TrainedClassifier.from_pretrained(folder, device=args.device)
         if classes is not None and [c[0] for c in classes] != classifier.classes:
             raise InputError(folder, f"this classifier's classes are {classifier.classes}; leave --classes out")
@@ -141,13 +150,29 @@ def predict(args) -> RecordingPrediction:
         if classes is None:
             raise InputError(None, "zero-shot prediction needs --classes or --labels")
         model = MotionModel.from_pretrained(folder, device=args.device, remove_gravity=args.remove_gravity)
-        result = model.predict_recording(series, classes, _device(args, recording, None, series.shape[1]), **options)
+        calibration = None
+        if unlabeled is not None:
+            calibration = _calibration(args, model, classes, *unlabeled)
+        result = model.predict_recording(series, classes, _device(args, recording, None, series.shape[1]),
+                                         calibration=calibration, **options)
     print(f"{args.recording}: {result.note}", file=sys.stderr)
     write_outputs(Path(args.output), result, series, _device_rate(args, recording))
     for segment in result.segments:
         print(f"{segment.start_s:8.1f} s - {segment.end_s:8.1f} s  {segment.label}  ({segment.score:.3f}, "
               f"{segment.windows} windows)")
     return result
+
+
+def _calibration(args, model: MotionModel, classes: list[list[str]], series: np.ndarray,
+                 recording: Recording | None) -> ScoreCalibration:
+    """The calibration fitted on every window of the ``--calibrate-with`` recording."""
+    try:
+        calibration = model.calibrate(series, classes, _device(args, recording, None, series.shape[1]),
+                                      window_s=args.window, hop_s=args.hop, progress=sys.stderr.isatty())
+    except ValueError as error:  # too few windows
+        raise InputError(args.calibrate_with, str(error)) from None
+    print(f"{args.calibrate_with}: calibrated on {calibration.windows} windows, unlabeled", file=sys.stderr)
+    return calibration
 
 
 def _device_rate(args, recording: Recording | None) -> float:

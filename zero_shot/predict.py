@@ -16,8 +16,9 @@ or by a classifier folder that ``python -m finetune --save DIR`` or ``Classifier
 device that covers the classes (:mod:`zero_shot.calibration`); the scores written are then standardised ones.
 Written: ``--output`` (a CSV per window: start_s, end_s, label, score, top3), ``<output>-segments.csv``
 (smoothed segments: start_s, end_s, label, score, windows) and ``<output>.png`` (the recording with its
-segments and the window scores); the segments are printed. Bad input - a missing file or column, a time column that does not increase, NaN
-values, no classes - prints one line ``error: <file>: <problem>`` on stderr, exits 2 and writes nothing.
+segments and the window scores); the segments are printed. Bad input - a missing file or column, a time column
+that does not increase, NaN values, no classes - prints one line ``error: <file>: <problem>`` on stderr, exits
+2 and writes nothing.
 """
 from __future__ import annotations
 

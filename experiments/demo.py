@@ -201,6 +201,7 @@ def run(args: argparse.Namespace) -> dict:
     from experiments.speed.machine import machine_info
     from experiments.transfer import TransferSettings, evaluate_transfer
     from pretrain import load_model
+    from zero_shot.calibration import fit_calibration
     from zero_shot.evaluate import evaluate_split
     from zero_shot.report import plot_confusion
 
@@ -226,9 +227,14 @@ def run(args: argparse.Namespace) -> dict:
     first = models[args.seeds[0]]
     with timed(timings, "plots"):
         model = load_model(first)
-        zero = evaluate_split(model, load_split(BASIC_MOTIONS, ".", "test"))
+        test = load_split(BASIC_MOTIONS, ".", "test")
+        zero = evaluate_split(model, test)
         plot_confusion(args.output / "confusion_zero_shot.png", zero.confusion, zero.class_names,
                        f"BasicMotions zero-shot (test), seed {args.seeds[0]}")
+        calibration = fit_calibration(evaluate_split(model, load_split(BASIC_MOTIONS, ".", "train")).scores)
+        calibrated = evaluate_split(model, test, calibration=calibration)
+        plot_confusion(args.output / "confusion_calibrated.png", calibrated.confusion, calibrated.class_names,
+                       f"BasicMotions zero-shot calibrated on train (unlabeled), seed {args.seeds[0]}")
         pairs = simulated_vs_real()
         plot_simulated_vs_real(args.output / "simulated_vs_real.png", pairs, device_rate_hz=BASIC_MOTIONS.rate_hz)
         plot_training_curves(args.output / "training_curves.png",
@@ -254,7 +260,8 @@ def run(args: argparse.Namespace) -> dict:
                                  "real": peak_frequency(real[:, :3], 20.0)}
                           for name, (sim, real) in pairs.items()},
         "plots": {"simulated vs real": "simulated_vs_real.png", "training curves": "training_curves.png",
-                  "embedding space": "embedding_space.png", "confusion (first seed)": "confusion_zero_shot.png"},
+                  "embedding space": "embedding_space.png", "confusion (first seed)": "confusion_zero_shot.png",
+                  "confusion calibrated (first seed)": "confusion_calibrated.png"},
     }
     write_text_atomic(args.output / "summary.json", json.dumps(summary, indent=2) + "\n")
     markdown = summary_markdown(summary)

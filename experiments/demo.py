@@ -193,7 +193,6 @@ def bm_train_zero_shot():
 
 
 def run(args: argparse.Namespace) -> dict:
-    from benchmarks.loader import load_split
     from benchmarks.registry import BASIC_MOTIONS
     from experiments.embedding import plot_embedding_space
     from experiments.plots import peak_frequency, plot_simulated_vs_real, plot_training_curves
@@ -201,8 +200,6 @@ def run(args: argparse.Namespace) -> dict:
     from experiments.speed.machine import machine_info
     from experiments.transfer import TransferSettings, evaluate_transfer
     from pretrain import load_model
-    from zero_shot.calibration import fit_calibration
-    from zero_shot.evaluate import evaluate_split
     from zero_shot.report import plot_confusion
 
     timings: dict[str, float] = {}
@@ -220,20 +217,17 @@ def run(args: argparse.Namespace) -> dict:
             pretrain_seed(setting, seed, folder, args.corpora, evaluate=callback)
     with timed(timings, "evaluate"):  # every seed's probes on the same shots, so MiniRocket is fitted once
         minirocket_cache: dict = {}
-        per_seed = [_seed_result(seed, evaluate_transfer(folder, "report", args.data_root,
-                                                         TransferSettings(random_seed=seed, draw_seed=0),
-                                                         minirocket_cache))
-                    for seed, folder in models.items()]
+        transfers = {seed: evaluate_transfer(folder, "report", args.data_root,
+                                             TransferSettings(random_seed=seed, draw_seed=0), minirocket_cache)
+                     for seed, folder in models.items()}
+        per_seed = [_seed_result(seed, transfer) for seed, transfer in transfers.items()]
     first = models[args.seeds[0]]
     with timed(timings, "plots"):
         model = load_model(first)
-        test = load_split(BASIC_MOTIONS, ".", "test")
-        zero = evaluate_split(model, test)
-        plot_confusion(args.output / "confusion_zero_shot.png", zero.confusion, zero.class_names,
+        zero, names = transfers[args.seeds[0]]["basicmotions"], [labels[0] for labels in BASIC_MOTIONS.labels]
+        plot_confusion(args.output / "confusion_zero_shot.png", np.asarray(zero["confusion"]), names,
                        f"BasicMotions zero-shot (test), seed {args.seeds[0]}")
-        calibration = fit_calibration(evaluate_split(model, load_split(BASIC_MOTIONS, ".", "train")).scores)
-        calibrated = evaluate_split(model, test, calibration=calibration)
-        plot_confusion(args.output / "confusion_calibrated.png", calibrated.confusion, calibrated.class_names,
+        plot_confusion(args.output / "confusion_calibrated.png", np.asarray(zero["calibrated"]["confusion"]), names,
                        f"BasicMotions zero-shot calibrated on train (unlabeled), seed {args.seeds[0]}")
         pairs = simulated_vs_real()
         plot_simulated_vs_real(args.output / "simulated_vs_real.png", pairs, device_rate_hz=BASIC_MOTIONS.rate_hz)

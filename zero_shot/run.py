@@ -90,6 +90,9 @@ def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequen
         HAPT, custom data). ``protocol`` records the protocol's name and settings, and ``calibration`` the
         split calibrated on and each dataset's number of unlabeled windows (None without one).
     """
+    if calibrate_on is not None and calibrate_on == split:
+        raise InputError(None, f"--calibrate-on {calibrate_on} is the split being scored: calibrate on another "
+                               "recording of the device (fitting on the scored windows is transductive)")
     if isinstance(protocol, str):
         protocol = zero_shot_protocol(protocol)
     splits, skipped, failed = load_splits(benchmarks, data_root, split)
@@ -97,9 +100,6 @@ def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequen
     if folder is not None:
         model = load_model(folder, device=device)
     check_model_data(model, folder)
-    if calibrate_on is not None and calibrate_on == split:
-        raise InputError(None, f"--calibrate-on {calibrate_on} is the split being scored: calibrate on another "
-                               "recording of the device (fitting on the scored windows is transductive)")
     use_gyro = model.channels == 6
     evaluate = partial(evaluate_split, model, batch_size=batch_size, use_gyro=use_gyro, gravity=gravity,
                        templates=templates, progress=progress, class_text=protocol.class_text,

@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> dict:
         plot_confusion(args.output / "confusion_zero_shot.png", np.asarray(zero["confusion"]), names,
                        f"BasicMotions zero-shot (test), seed {args.seeds[0]}")
         plot_confusion(args.output / "confusion_calibrated.png", np.asarray(zero["calibrated"]["confusion"]), names,
-                       f"BasicMotions zero-shot calibrated on train (unlabeled), seed {args.seeds[0]}")
+                       f"BasicMotions calibrated (test), seed {args.seeds[0]}")
         pairs = simulated_vs_real()
         plot_simulated_vs_real(args.output / "simulated_vs_real.png", pairs, device_rate_hz=BASIC_MOTIONS.rate_hz)
         plot_training_curves(args.output / "training_curves.png",

@@ -22,7 +22,7 @@ import numpy as np
 
 from benchmarks.markdown import markdown_table
 from benchmarks.registry import HAPT
-from experiments.seeds import Setting
+from experiments.seeds import Setting, spread
 from experiments.sim_supervised import GAITS
 from pretrain.cpu_memory import keep_freed_memory
 from skeletons.arguments import comma_list, seeds
@@ -92,8 +92,8 @@ def spread_cell(values: list[float | None]) -> str:
     """mean ± std of the seeds' figures; "-" when a seed lacks it."""
     if any(value is None for value in values):
         return "-"
-    array = np.array(values)
-    return f"{array.mean():.3f} ± {array.std(ddof=1) if len(array) > 1 else 0.0:.3f}"
+    summary = spread(values)
+    return f"{summary['mean']:.3f} ± {summary['std']:.3f}"
 
 
 def gaits_right(row: dict) -> float | None:

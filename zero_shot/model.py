@@ -169,9 +169,13 @@ class MotionModel:
     def _window_scores(self, x: Any, classes: Sequence[str | Sequence[str]], device: Device | None, options: dict,
                        *, window_s: float, hop_s: float | None, progress: bool | None) -> np.ndarray:
         """(N, W, K) cosine similarities of every window of every series with each class."""
+        return self._window_outputs(self._class_scorer(classes), x, device, options, window_s=window_s, hop_s=hop_s,
+                                    progress=progress)
+
+    def _class_scorer(self, classes: Sequence[str | Sequence[str]]) -> Scorer:
+        """``(imu, mask) -> (B, K)`` cosine similarities of windows with each class."""
         embeddings = self.text_embeddings(classes).to(self.torch_device)
-        return self._window_outputs(lambda imu, mask: self.network.encode_imu(imu, mask) @ embeddings.T, x, device,
-                                    options, window_s=window_s, hop_s=hop_s, progress=progress)
+        return lambda imu, mask: self.network.encode_imu(imu, mask) @ embeddings.T
 
     def scores(self, x: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None, *,
                window_s: float = WINDOW_S, hop_s: float | None = None, progress: bool | None = None,
@@ -207,9 +211,8 @@ class MotionModel:
         """Sliding-window zero-shot scores and segments of one recording (T, C) of any length; every window's
         scores standardised by ``calibration`` (:meth:`calibrate`) when given."""
         device = as_device(device, device_options)
-        embeddings = self.text_embeddings(classes).to(self.torch_device)
         return predict_recording_with(
-            lambda imu, mask: self.network.encode_imu(imu, mask) @ embeddings.T, recording, device,
+            self._class_scorer(classes), recording, device,
             [synonyms[0] for synonyms in class_descriptions(classes)], channels=self.network.channels,
             window_s=window_s, hop_s=hop_s, smooth=smooth, batch_size=self.batch_size,
             remove_gravity=self.remove_gravity, torch_device=self.torch_device, progress=progress,

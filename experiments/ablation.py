@@ -30,7 +30,7 @@ class Variant:
     description: str
     overrides: tuple[str, ...] = ()
     clips: int = 2000
-    sensor: str = "consumer"  # the corpus's sensor model (simulate.sensor)
+    sensor: str = "consumer"  # the corpus's sensor model (simulate.sensor); the ablation ran on the uncalibrated part
     steps_factor: float = 1.0
     templates: tuple[str, ...] | None = None  # None: zero_shot.prompts.TEMPLATES
 

@@ -17,20 +17,21 @@ Sources and bands (every comparison is made at the slower device's rate, so in i
 
 * BasicMotions **train** split only (aeon, 10 Hz, right wrist, the watch reports linear acceleration):
   the procedural clips are simulated straight to 10 Hz with the simulator's anti-aliased resampling
-  and the consumer sensor model, gravity excluded exactly (``gravity=False``: what a fused device
-  reports). Compared below 5 Hz.
+  and the corpus's sensor model (:meth:`simulate.sensor.SensorModel.calibrated`), gravity removed by
+  the gyroscope-based estimator (:func:`simulate.gravity.remove_gravity`), as pretraining shows them to
+  the encoder. Compared below 5 Hz.
 * HAPT (``../shared/data/hapt/hapt.npz``, waist phone, 50 Hz, acc in g with gravity) of the UCI-HAR
   **train** subjects only (:data:`HAPT_TEST_SUBJECTS` are never read): resampled to 20 Hz
   (``scipy.signal.resample_poly``, as the simulator and the benchmark preparation do), cut into 10 s
   windows, gravity removed by the project's gyroscope-based estimator (:func:`simulate.gravity.remove_gravity`;
-  its floor: 0.2 m/s^2 on standing windows). The simulated waist (``spine1``) is exact linear acceleration:
-  the estimator on the consumer sensor model's uncalibrated gyroscope leaves about 3 m/s^2 on a
-  motionless body (the phone's gyroscope is calibrated), which would measure the sensor model, not motion.
+  its floor: 0.2 m/s^2 on standing windows). The simulated waist (``spine1``) goes through the same
+  estimator. (Under the uncalibrated consumer sensor model the estimator left about 3 m/s^2 on a
+  motionless body, which pretraining showed the encoder as motion; the calibrated model leaves 0.3.)
 * Real motion capture (BVH, HumanML3D ``.npy``; the CMU walks in ``../shared/fixtures/bvh`` by default)
   passed through the same simulator; absent folders are skipped.
 
 A third table splits the waist's *vertical* acceleration (the projection on each window's gravity
-direction, mean removed) into frequency bands, simulated (with gravity, consumer sensor model) beside the
+direction, mean removed) into frequency bands, simulated (with gravity, calibrated sensor model) beside the
 HAPT phone, per gait: a total RMS can match while its spectrum does not. It is what showed that the
 library's walking pelvis had lost its step-frequency bob (0.3 m/s^2 RMS at 1.6-2 Hz against the phone's
 1.5) and made up the total with foot-strike ringing at 4-10 Hz.
@@ -152,15 +153,17 @@ def _gravity_free(imu: np.ndarray, rate_hz: float) -> np.ndarray:
 
 
 def _simulate(motions: list, joint: int, rate_hz: float, seed: int, gravity: bool = False) -> list[np.ndarray]:
-    """(T, 6) readings of ``joint`` per motion at ``rate_hz``: consumer sensor model, linear acceleration
-    (with ``gravity``, what the accelerometer reads)."""
+    """(T, 6) readings of ``joint`` per motion at ``rate_hz`` under the corpus's sensor model
+    (:meth:`simulate.sensor.SensorModel.calibrated`): what the accelerometer reads with ``gravity``, else
+    gravity removed by the gyroscope-based estimator, as pretraining's augmentation removes it."""
     from simulate.physics import simulate_imu
     from simulate.sensor import SensorModel
 
-    sensor = SensorModel.consumer()
+    sensor = SensorModel.calibrated()
     out = []
     for k, motion in enumerate(motions):
-        out.append(simulate_imu(motion, rate_hz, sensor, seed=seed + k, gravity=gravity)[:, joint])
+        imu = simulate_imu(motion, rate_hz, sensor, seed=seed + k, gravity=True)[:, joint]
+        out.append(imu if gravity else _gravity_free(imu[None], rate_hz)[0])
     return out
 
 

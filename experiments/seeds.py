@@ -40,14 +40,15 @@ def pretrain_seed(setting: Setting, seed: int, model_dir: Path, corpora: Path, e
     """The model folder of ``setting`` at ``seed`` (corpus seed and training seed), trained unless finished;
     ``evaluate`` as for :func:`pretrain.train.train` (figures against training step in ``metrics.jsonl``)."""
     from pretrain.train import train
-    from simulate.corpus import procedural_corpus
+    from simulate.corpus import built_fingerprint, procedural_corpus
 
     corpus = procedural_corpus(corpus_folder(corpora, setting.clips, seed), setting.clips, seed=seed)
     config = resolved_config(setting, seed)
-    # What the run was trained with (the config's name aside), so a finished run is reused exactly when the
-    # same settings come back, under any config name or overrides.
+    # What the run was trained with (the config's name aside, the corpus by its fingerprint), so a finished run
+    # is reused exactly when the same settings and the same corpus come back, under any config name or
+    # overrides; a corpus rebuilt by another library version or sensor model retrains it.
     stamp = {"sections": {key: value for key, value in config.to_dict().items() if key != "name"},
-             "corpus": str(corpus)}
+             "corpus": str(corpus), "corpus_fingerprint": built_fingerprint(corpus)}
     saved = model_dir / "config.json"
     if (model_dir / "model.safetensors").exists() and saved.exists():
         if json.loads(saved.read_text()).get("setting") == stamp:

@@ -40,7 +40,7 @@ class CorpusConfig:
 
     source: str
     rate_hz: float = 20.0
-    sensor: str = "consumer"  # "consumer" or "ideal"
+    sensor: str = "calibrated"  # "calibrated", "consumer" or "ideal" (simulate.sensor.SensorModel)
     seed: int = 0
     float16: bool = False
     shard_size: int = 256
@@ -108,9 +108,11 @@ def _sensor_model(name: str):
 
     if name == "consumer":
         return SensorModel.consumer()
+    if name == "calibrated":
+        return SensorModel.calibrated()
     if name == "ideal":
         return None
-    raise ValueError(f"unknown sensor model {name!r}; expected consumer or ideal")
+    raise ValueError(f"unknown sensor model {name!r}; expected calibrated, consumer or ideal")
 
 
 def clip_seed(seed: int, row_id: str) -> int:
@@ -334,7 +336,7 @@ def _build_corpus(items: list[Item], output: Path, config: CorpusConfig, num_wor
                        first_failure=failures[0] if failures else None)
 
 
-def procedural_corpus(folder: str | Path, clips: int, seed: int = 0, sensor: str = "consumer",
+def procedural_corpus(folder: str | Path, clips: int, seed: int = 0, sensor: str = "calibrated",
                       num_workers: int = 2) -> Path:
     """The procedural corpus of ``clips`` 10 s clips at ``folder`` (as ``python -m simulate --source
     procedural`` builds it), built unless it is already there with the same clips: a corpus made by another

@@ -71,3 +71,31 @@ def test_reevaluate_replaces_the_lines_of_finished_models_without_retraining(tmp
     rows = [json.loads(line) for line in results.read_text().splitlines()]
     assert [(row["seed"], row["basicmotions"]["acc"], row["pretrain_s"]) for row in rows] == [
         (0, 0.9, 100.0), (1, 0.5, 101.0)]  # replaced in place, its training time kept; seed 1 untouched
+
+
+def test_a_finished_run_is_reused_only_with_the_corpus_it_was_trained_on(tmp_path, monkeypatch):
+    """The stamp holds the corpus's fingerprint: a corpus rebuilt under another sensor model or library version
+    (same folder, same clips) retrains the model instead of reusing one trained on the old signals."""
+    import pretrain.train
+    import simulate.corpus
+    from experiments.seeds import Setting, pretrain_seed
+
+    fingerprint = {"value": "calibrated-a"}
+    trained = []
+
+    def fake_train(config, corpus, model_dir, resume, evaluate, evaluate_every):
+        trained.append(fingerprint["value"])
+        model_dir.mkdir(parents=True, exist_ok=True)
+        (model_dir / "model.safetensors").write_bytes(b"")
+        (model_dir / "config.json").write_text("{}")
+
+    monkeypatch.setattr(simulate.corpus, "procedural_corpus", lambda folder, clips, seed: folder)
+    monkeypatch.setattr(simulate.corpus, "built_fingerprint", lambda folder: fingerprint["value"])
+    monkeypatch.setattr(pretrain.train, "train", fake_train)
+    run = tmp_path / "run"
+    for _ in range(2):
+        pretrain_seed(Setting(), 0, run, tmp_path / "corpora")
+    assert trained == ["calibrated-a"]  # the second call reuses the finished run
+    fingerprint["value"] = "consumer-b"
+    pretrain_seed(Setting(), 0, run, tmp_path / "corpora")
+    assert trained == ["calibrated-a", "consumer-b"]

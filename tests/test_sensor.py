@@ -1,4 +1,4 @@
-"""SensorModel: each imperfection on its own, determinism, and the consumer part's figures."""
+"""SensorModel: each imperfection on its own, determinism, the consumer part's figures and the calibrated part's."""
 import math
 
 import numpy as np
@@ -129,3 +129,29 @@ def test_invalid_models_are_refused(fields):
 def test_apply_wants_clips_times_joints_channels():
     with pytest.raises(ValueError):
         SensorModel.consumer().apply(np.zeros((10, 22, 6), dtype=np.float32), 20.0, np.random.default_rng(0))
+
+
+def test_calibrated_is_the_consumer_part_with_residual_biases():
+    consumer, calibrated = SensorModel.consumer(), SensorModel.calibrated()
+    assert calibrated.noise_std(20.0) == consumer.noise_std(20.0) and calibrated.adc_bits == consumer.adc_bits
+    assert calibrated.gyro_bias < consumer.gyro_bias / 5 and calibrated.acc_bias < consumer.acc_bias / 3
+
+
+@pytest.mark.parametrize("name, largest", [("calibrated", 1.0), ("consumer", None)])
+def test_gravity_removal_of_a_body_at_rest(name, largest):
+    """A device lying still, gravity removed by integrating its gyroscope (what pretraining augmentation and
+    gravity-free benchmarks do): the calibrated part leaves about 0.3 m/s^2 over 10 s, the consumer part's
+    uncalibrated gyroscope bias (5 deg/s) turns the estimate away from gravity by tens of degrees."""
+    import torch
+
+    from simulate.gravity import remove_gravity
+
+    at_rest = np.zeros((64, 200, 1, 6), dtype=np.float32)
+    at_rest[..., 1] = G  # specific force of a device at rest, y up
+    readings = getattr(SensorModel, name)().apply(at_rest, 20.0, np.random.default_rng(3))
+    free = remove_gravity(torch.from_numpy(readings), rate_hz=20.0)[..., :3].numpy()
+    rms = np.sqrt((np.linalg.norm(free - free.mean(1, keepdims=True), axis=-1) ** 2).mean(1))
+    if largest is None:
+        assert np.median(rms) > 1.5
+    else:
+        assert np.median(rms) < largest / 2 and rms.max() < largest  # the real phone's floor: 0.2 m/s^2

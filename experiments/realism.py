@@ -124,7 +124,7 @@ def vertical_bands(config: RealismConfig) -> dict[str, dict[str, list[float]]]:
     out = {}
     for name in GAITS:
         motions = [generate(HAPT_PAIRS[name], config.seed * 1000 + k) for k in range(config.clips)]
-        sim = [imu[i:i + width, :3] for imu in _simulate(motions, WAIST, rate, config.seed, gravity=True)
+        sim = [imu[i:i + width, :3] for imu in simulate_joint(motions, WAIST, rate, config.seed, gravity=True)
                for i in range(0, len(imu) - width + 1, width)]
         out[name] = {source: np.mean([vertical_band_rms(w, rate) for w in windows], 0).tolist()
                      for source, windows in (("sim", sim), ("real", [w[:, :3] for w in real[name]])) if windows}
@@ -152,7 +152,7 @@ def _gravity_free(imu: np.ndarray, rate_hz: float) -> np.ndarray:
                           rate_hz=rate_hz)[:, :, 0].numpy()
 
 
-def _simulate(motions: list, joint: int, rate_hz: float, seed: int, gravity: bool = False) -> list[np.ndarray]:
+def simulate_joint(motions: list, joint: int, rate_hz: float, seed: int, gravity: bool = False) -> list[np.ndarray]:
     """(T, 6) readings of ``joint`` per motion at ``rate_hz`` under the corpus's sensor model
     (:meth:`simulate.sensor.SensorModel.calibrated`): what the accelerometer reads with ``gravity``, else
     gravity removed by the gyroscope-based estimator, as pretraining's augmentation removes it."""
@@ -181,9 +181,9 @@ def procedural_stats(config: RealismConfig, activities: list[str]) -> dict[str, 
     for activity in tqdm(activities, desc="procedural", unit="activity"):
         motions = [generate(activity, config.seed * 1000 + k) for k in range(config.clips)]
         table[activity] = {
-            "wrist": _stats_of(_simulate(motions, WRIST, config.rates["wrist"], config.seed),
+            "wrist": _stats_of(simulate_joint(motions, WRIST, config.rates["wrist"], config.seed),
                                config.rates["wrist"]),
-            "waist": _stats_of(_simulate(motions, WAIST, config.rates["waist"], config.seed),
+            "waist": _stats_of(simulate_joint(motions, WAIST, config.rates["waist"], config.seed),
                                config.rates["waist"])}
     return table
 
@@ -249,7 +249,7 @@ def mocap_stats(paths: tuple[Path, ...], config: RealismConfig) -> dict[str, dic
             print(f"skipped {file}: {error}")
             continue
         out[file.stem] = {
-            sensor: _stats_of(_simulate([motion], joint, config.rates[sensor], config.seed),
+            sensor: _stats_of(simulate_joint([motion], joint, config.rates[sensor], config.seed),
                               config.rates[sensor])
             for sensor, joint in SENSORS.items()}
     return out

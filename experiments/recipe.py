@@ -62,6 +62,10 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
                  Setting(overrides=("augment.tile_p=0.5",))),
     "tile-0.25": ("a quarter of the windows a 2-5 s piece of the clip, tiled to 10 s",
                   Setting(overrides=("augment.tile_p=0.25",))),
+    "gravity-removed-0.5": ("half the samples gravity-removed instead of a quarter (gravity-free devices such as "
+                            "BasicMotions' watch)", Setting(overrides=("augment.gravity_removed_p=0.5",))),
+    "lowpass-0.5": ("half the samples band-limited to 2.5-10 Hz, as 5-20 Hz devices deliver them",
+                    Setting(overrides=("augment.lowpass_p=0.5",))),
     "longer-4000": ("600 steps on a 4,000-clip corpus", Setting(overrides=("train.max_steps=600",), clips=4000)),
     "wider": ("ST-GCN twice as wide (64-256)",
               Setting(overrides=("model.imu_encoder.channels=[64, 64, 128, 128, 256]",))),

@@ -137,10 +137,10 @@ def test_calibrated_is_the_consumer_part_with_residual_biases():
     assert calibrated.gyro_bias < consumer.gyro_bias / 5 and calibrated.acc_bias < consumer.acc_bias / 3
 
 
-@pytest.mark.parametrize("name, largest", [("calibrated", 1.0), ("consumer", None)])
+@pytest.mark.parametrize("name, largest", [("calibrated", 0.5), ("consumer", None)])
 def test_gravity_removal_of_a_body_at_rest(name, largest):
     """A device lying still, gravity removed by integrating its gyroscope (what pretraining augmentation and
-    gravity-free benchmarks do): the calibrated part leaves about 0.3 m/s^2 over 10 s, the consumer part's
+    gravity-free benchmarks do): the calibrated part leaves about 0.1 m/s^2 over 10 s, the consumer part's
     uncalibrated gyroscope bias (5 deg/s) turns the estimate away from gravity by tens of degrees."""
     import torch
 

@@ -54,7 +54,7 @@ from .config import PretrainConfig, TrainConfig
 from .data import ActivityBank, EpochBatches, activity_bank, batch_loader
 from .llm_encoder import parameter_counts
 from .loss import class_prototypes, clip_loss, gather_features, imu_to_text_loss, prototype_loss
-from .model import MotionTextModel
+from .model import MotionTextModel, corpus_text_centre
 
 
 def text_ids(texts: list[str], device: torch.device) -> torch.Tensor:
@@ -437,6 +437,9 @@ def _train(config: PretrainConfig, corpus: Path, output: Path, accelerator, run_
 
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
+        from simulate.corpus import load_corpus
+
+        run.unwrapped.set_text_centre(corpus_text_centre(run.unwrapped.eval(), load_corpus(corpus)["texts"]))
         data = {"window": window, "rate_hz": config.data.rate_hz, "channels": channels}
         run.unwrapped.save(output, extra={"data": data, "trained": {"config": config.name, "steps": state.step,
                                                                     "corpus": str(corpus)}})

@@ -100,6 +100,14 @@ def test_cli_trains_writes_outputs_and_resumes_exactly(corpus, tmp_path):
     assert {"model.safetensors", "config.json", "metrics.jsonl", "checkpoints"} <= {p.name for p in straight.iterdir()}
     saved = json.loads((straight / "config.json").read_text())
     assert saved["data"] == {"window": 100, "rate_hz": 20.0, "channels": 6}
+    # The trained model records its corpus's mean text embedding, which zero-shot centres class embeddings on.
+    from pretrain import load_model
+    from pretrain.model import corpus_text_centre
+    from simulate.corpus import load_corpus
+
+    trained = load_model(straight)
+    assert len(saved["text_centre"]) == 32
+    torch.testing.assert_close(trained.text_centre, corpus_text_centre(trained, load_corpus(corpus)["texts"]))
     metrics = [json.loads(line) for line in (straight / "metrics.jsonl").read_text().splitlines()]
     assert [m["step"] for m in metrics] == [1, 2, 3, 4, 5, 6]
     assert all(np.isfinite(m["loss"]) and m["samples_per_s"] > 0 and m["lr"] >= 0 for m in metrics)

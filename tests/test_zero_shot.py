@@ -56,6 +56,28 @@ def test_class_embeddings_average_templates_and_synonyms(model):
     torch.testing.assert_close(class_text_embeddings(model, [["running"]], templates=("{}",))[0], single)
 
 
+def test_class_embeddings_are_centred_on_the_corpus_text_centre(checkpoint, tmp_path):
+    """A model that records its corpus's mean text embedding has every class's mean centred on it before
+    normalising; the centre survives save and load, and a model without one is left as it was."""
+    from pretrain.model import corpus_text_centre
+
+    centred = load_model(checkpoint)
+    descriptions = [["walking", "strolling"], ["running"], ["sitting"]]
+    plain = class_text_embeddings(centred, descriptions)
+    centre = corpus_text_centre(centred, [["walking slowly", "a stroll"], ["jogging"], ["sitting on a chair"]])
+    centred.set_text_centre(centre)
+    with torch.inference_mode():
+        means = torch.stack([centred.encode_text(class_prompts(d)).mean(0) for d in descriptions])
+    expected = F.normalize(means - centre, dim=-1)
+    torch.testing.assert_close(class_text_embeddings(centred, descriptions), expected)
+    assert not torch.allclose(expected, plain, atol=1e-3)
+    centred.save(tmp_path / "centred")
+    torch.testing.assert_close(load_model(tmp_path / "centred").text_centre, centre)
+    torch.testing.assert_close(class_text_embeddings(load_model(checkpoint), descriptions), plain)
+    with pytest.raises(ValueError):
+        centred.set_text_centre(torch.zeros(3))
+
+
 def test_scores_are_cosine_similarities(model):
     split = load_split(get_dataset("basicmotions"), ".", "test")
     imu, mask = prepare_split(split)

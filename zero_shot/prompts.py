@@ -65,8 +65,10 @@ def class_text_embeddings(model, descriptions: str | Sequence[str | Sequence[str
     text :func:`joined_class_text` per class instead and ignores ``templates``.
 
     ``model`` is a :class:`pretrain.MotionTextModel` (anything with ``encode_text(list[str]) -> (B, D)``
-    unit vectors). Sentences are embedded in batches of ``batch_size``, each distinct one once, without
-    gradients; the result is an ordinary tensor, so fine-tuning may use it as a fixed classifier.
+    unit vectors). Where it carries a ``text_centre`` (the mean text embedding of its pretraining corpus,
+    :func:`pretrain.model.corpus_text_centre`), each class's mean is centred on it before normalising.
+    Sentences are embedded in batches of ``batch_size``, each distinct one once, without gradients; the result
+    is an ordinary tensor, so fine-tuning may use it as a fixed classifier.
     """
     descriptions = class_descriptions(descriptions)
     if class_text not in CLASS_TEXTS:
@@ -78,5 +80,8 @@ def class_text_embeddings(model, descriptions: str | Sequence[str | Sequence[str
     unique = sorted({p for sentences in prompts for p in sentences})
     embedded = torch.cat([model.encode_text(unique[i:i + batch_size]) for i in range(0, len(unique), batch_size)])
     row = {prompt: i for i, prompt in enumerate(unique)}
-    means = torch.stack([embedded[[row[p] for p in sentences]].mean(0) for sentences in prompts])
-    return F.normalize(means.float(), dim=-1)
+    means = torch.stack([embedded[[row[p] for p in sentences]].mean(0) for sentences in prompts]).float()
+    centre = getattr(model, "text_centre", None)
+    if centre is not None:
+        means = means - centre.to(means.device)
+    return F.normalize(means, dim=-1)

@@ -80,9 +80,6 @@ class MotionTextModel(nn.Module):
             encoder_config = {k: v for k, v in self.imu_encoder.config().items() if k != "in_channels"}
         self.config = {"format": FORMAT, "channels": channels, "encoder": encoder, "imu_encoder": encoder_config,
                        "text_tower": dict(text_tower), "embed_dim": embed_dim}
-        #: (D,) mean text embedding of the pretraining corpus's descriptions, or None; class embeddings are
-        #: centred on it (:func:`zero_shot.prompts.class_text_embeddings`). Set by :func:`pretrain.train.train`.
-        self.text_centre: torch.Tensor | None = None
 
     @property
     def embed_dim(self) -> int:
@@ -110,16 +107,22 @@ class MotionTextModel(nn.Module):
         """L2-normalised embeddings (B, D) of ``texts``."""
         return F.normalize(self.text_projection(self.text_tower(list(texts))), dim=-1)
 
+    @property
+    def text_centre(self) -> torch.Tensor | None:
+        """(D,) mean text embedding of the pretraining corpus's descriptions (:func:`corpus_text_centre`), or
+        None; class embeddings are centred on it (:func:`zero_shot.prompts.class_text_embeddings`). It lives in
+        ``config.json``, set by :func:`pretrain.train.train` through :meth:`set_text_centre`."""
+        centre = self.config.get("text_centre")
+        return None if centre is None else torch.tensor(centre, dtype=torch.float32)
+
     def set_text_centre(self, centre: torch.Tensor | None) -> None:
-        """Record the corpus's mean text embedding (D,), kept in ``config.json`` when the model is saved."""
+        """Record the corpus's mean text embedding (D,), or None to drop it (class embeddings left plain)."""
         if centre is None:
-            self.text_centre = None
             self.config.pop("text_centre", None)
             return
         centre = torch.as_tensor(centre, dtype=torch.float32).detach().cpu()
         if centre.shape != (self.embed_dim,) or not bool(torch.isfinite(centre).all()):
             raise ValueError(f"a text centre must be {self.embed_dim} finite numbers, got shape {tuple(centre.shape)}")
-        self.text_centre = centre
         self.config["text_centre"] = [float(v) for v in centre]
 
     def clamped_logit_scale(self) -> torch.Tensor:

@@ -34,13 +34,19 @@ NO_DESCRIPTION_HINT = ("no clip has a description to train on: give captions wit
                        "BABEL.json for AMASS")
 
 
+#: Sensor error models a corpus can be simulated with: :meth:`simulate.sensor.SensorModel.calibrated` (the
+#: default: a consumer IMU as phones and watches deliver it), :meth:`~simulate.sensor.SensorModel.consumer` (the
+#: uncalibrated data-sheet part) and ideal sensors.
+SENSOR_MODELS = ("calibrated", "consumer", "ideal")
+
+
 @dataclass
 class CorpusConfig:
     """Everything that decides the corpus content (a resumed run must match it)."""
 
     source: str
     rate_hz: float = 20.0
-    sensor: str = "calibrated"  # "calibrated", "consumer" or "ideal" (simulate.sensor.SensorModel)
+    sensor: str = "calibrated"  # one of SENSOR_MODELS
     seed: int = 0
     float16: bool = False
     shard_size: int = 256
@@ -104,15 +110,12 @@ def _row_ids(item: Item, motions: list[Motion]) -> list[str]:
 
 
 def _sensor_model(name: str):
+    """The :class:`simulate.sensor.SensorModel` a corpus names (None: ideal sensors)."""
     from .sensor import SensorModel
 
-    if name == "consumer":
-        return SensorModel.consumer()
-    if name == "calibrated":
-        return SensorModel.calibrated()
-    if name == "ideal":
-        return None
-    raise ValueError(f"unknown sensor model {name!r}; expected calibrated, consumer or ideal")
+    if name not in SENSOR_MODELS:
+        raise ValueError(f"unknown sensor model {name!r}; expected {', '.join(SENSOR_MODELS)}")
+    return None if name == "ideal" else getattr(SensorModel, name)()
 
 
 def clip_seed(seed: int, row_id: str) -> int:

@@ -48,7 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=20.0, help="IMU sampling rate in Hz (default 20)")
     parser.add_argument("--sensor", choices=SENSOR_MODELS, default="calibrated",
                         help="sensor error model (simulate.sensor.SensorModel): a calibrated consumer IMU "
-                             "(default), the uncalibrated data-sheet part, or ideal")
+                             "(default), the same on a strap that gives, the uncalibrated data-sheet part, "
+                             "or ideal")
     parser.add_argument("--float16", action="store_true", help="store the IMU as float16 (half the size)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sensor noise (and procedural motions)")
     parser.add_argument("--num-workers", type=int, default=0, help="worker processes (default: in process)")

@@ -35,9 +35,10 @@ NO_DESCRIPTION_HINT = ("no clip has a description to train on: give captions wit
 
 
 #: Sensor error models a corpus can be simulated with: :meth:`simulate.sensor.SensorModel.calibrated` (the
-#: default: a consumer IMU as phones and watches deliver it), :meth:`~simulate.sensor.SensorModel.consumer` (the
-#: uncalibrated data-sheet part) and ideal sensors.
-SENSOR_MODELS = ("calibrated", "consumer", "ideal")
+#: default: a consumer IMU as phones and watches deliver it), :meth:`~simulate.sensor.SensorModel.worn` (the
+#: same on a strap or clip that gives), :meth:`~simulate.sensor.SensorModel.consumer` (the uncalibrated
+#: data-sheet part) and ideal sensors.
+SENSOR_MODELS = ("calibrated", "worn", "consumer", "ideal")
 
 
 @dataclass

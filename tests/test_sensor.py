@@ -1,4 +1,5 @@
 """SensorModel: each imperfection on its own, determinism, the consumer part's figures and the calibrated part's."""
+import dataclasses
 import math
 
 import numpy as np
@@ -137,7 +138,34 @@ def test_calibrated_is_the_consumer_part_with_residual_biases():
     assert calibrated.gyro_bias < consumer.gyro_bias / 5 and calibrated.acc_bias < consumer.acc_bias / 3
 
 
-@pytest.mark.parametrize("name, largest", [("calibrated", 0.5), ("consumer", None)])
+def test_worn_is_the_calibrated_part_on_a_compliant_mount():
+    worn, calibrated = SensorModel.worn(), SensorModel.calibrated()
+    assert worn.mount_compliance > 0 and calibrated.mount_compliance == 0
+    assert dataclasses.replace(worn, mount_compliance=0.0) == calibrated
+
+
+def test_mount_wobble_reads_the_rate_of_a_tilt_that_follows_the_force_across_the_mount():
+    from simulate.sensor import mount_wobble
+
+    rate, k = 100.0, 0.02
+    t = np.arange(400) / rate
+    imu = np.zeros((len(t), 1, 6))
+    imu[:, 0, 0] = 3.0 * np.sin(2 * np.pi * 2.0 * t)  # force along x rocks the device about y
+    imu[:, 0, 2] = G  # force along the mount's normal (z) rocks nothing
+    imu[:, 0, 3] = 0.5  # the body's own rotation is kept
+    out = mount_wobble(imu, rate, k)[:, 0]
+    inner = slice(1, -1)  # central differences inside
+    expected = k * 3.0 * 2 * np.pi * 2.0 * np.cos(2 * np.pi * 2.0 * t)
+    np.testing.assert_allclose(out[inner, 4], expected[inner], atol=0.01 * expected.max())
+    np.testing.assert_allclose(out[:, 3], 0.5) and np.testing.assert_allclose(out[:, 5], 0.0, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(out[:, :3], axis=-1), np.linalg.norm(imu[:, 0, :3], axis=-1),
+                               rtol=0.01)  # a tilt turns the force, to first order
+    steady = np.zeros((50, 1, 6))
+    steady[:, 0, :3] = [2.0, G, 1.0]
+    assert np.abs(mount_wobble(steady, rate, k)[:, 0, 3:]).max() < 1e-9  # a constant force tilts, never rocks
+
+
+@pytest.mark.parametrize("name, largest", [("worn", 0.5), ("calibrated", 0.5), ("consumer", None)])
 def test_gravity_removal_of_a_body_at_rest(name, largest):
     """A device lying still, gravity removed by integrating its gyroscope (what pretraining augmentation and
     gravity-free benchmarks do): the calibrated part leaves about 0.1 m/s^2 over 10 s, the consumer part's

@@ -22,7 +22,8 @@ from .generate import generate
 #: Raised whenever the motion that an (activity, seed) pair generates changes. Procedural corpora record it
 #: (``corpus.json``) and :func:`simulate.corpus.procedural_corpus` rebuilds one made by another version.
 #: 2: walking keeps its pendular pelvis bob (the legs' cap no longer smooths it away), stairs bob too, foot
-#: strikes ring half as hard (:mod:`.gait`).
-LIBRARY_VERSION = 2
+#: strikes ring half as hard (:mod:`.gait`). 3: jogging reaches down to 126 steps/min (:data:`.gait.JOG_CADENCE`)
+#: and slow runners swing their arms wider (:func:`.gait.running_arm_swing`).
+LIBRARY_VERSION = 3
 
 __all__ = ["ACTIVITIES", "Activity", "LIBRARY_VERSION", "generate"]

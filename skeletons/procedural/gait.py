@@ -70,10 +70,26 @@ COMPLIANCE_S = 0.03
 #: step-frequency bands (1.2-2.4 Hz, vertical; ``python -m experiments.realism``, HAPT train subjects): 2.2
 #: m/s^2 RMS going up and 2.9 going down, where the stairs without a bob read 0.6 and 0.6, with it 1.8 and 2.2.
 STAIR_BOB_M = (0.028, 0.034)
-#: Shoulder and elbow swing of running (degrees, a + b * effort, effort 0 jogging .. 1 sprinting): wrist
-#: |acc| RMS of ``run`` fitted to the BasicMotions train watch, 15.5 m/s^2 in its 10 Hz band (it was 26.5).
+#: Shoulder and elbow swing of running (degrees, a + b * effort, effort 0 jogging .. 1 sprinting), fitted to
+#: the wrist |acc| RMS of ``run`` against the BasicMotions train watch's running (15.5 m/s^2 in its 10 Hz band).
 RUN_ARM_SWING = (16.0, 24.0)
 RUN_ELBOW_SWING = (6.0, 12.0)
+#: Shoulder and elbow swing (degrees) of a slow runner at :data:`SLOW_RUN_CADENCE` steps/min, shrinking as
+#: (SLOW_RUN_CADENCE / cadence) ** :data:`SLOW_RUN_EXPONENT`; a runner swings the larger of this and the effort
+#: swing above. Fitted to the BasicMotions train watch's runners (right wrist, 10 Hz, gravity-free by the
+#: estimator), who take 128-147 steps/min: |acc| RMS 15.5 m/s^2, |gyro| RMS 5.8 rad/s. ``jog`` reads
+#: 1.02-1.03x and 0.83-0.94x of these (seeds 0 and 1, 6 clips) and ``run`` 1.18-1.27x the |acc|; with the
+#: effort swing alone the jog read 0.71-0.83x and 0.62x, and with one wide swing at every cadence ``run``
+#: overshot to 1.31-1.40x.
+SLOW_RUN_SWING = (39.0, 18.0)
+SLOW_RUN_CADENCE = 140.0
+SLOW_RUN_EXPONENT = 2.5
+#: Steps/min of jogging, slowest to fastest (slower jogs take the lower cadences). Heiderscheit et al. (MSSE
+#: 2011) report 150-180 at preferred running speeds; the BasicMotions train watch's runners take 128-147 (the
+#: peak of their |gyro| spectrum, at twice the arm swing's frequency, is their step rate), and the model called
+#: the slower half of them walking while the library jogged at 148-162 only, above its fastest walk (135 at
+#: 1.95 m/s).
+JOG_CADENCE = (126.0, 162.0)
 
 #: Contact windows per foot as (start, length) in cycle units; "duty" scales the lengths.
 PATTERNS = {
@@ -350,11 +366,22 @@ def walking_style(body: Body, rng: np.random.Generator, speed: float) -> GaitSty
         strike=WALK_STRIKE_M * speed * _vary(rng, 0.3), strike_hz=float(rng.uniform(3.0, 6.0)))
 
 
+def running_arm_swing(effort: float, cadence: float) -> tuple[float, float]:
+    """Shoulder and elbow swing amplitudes (degrees) of a runner at ``effort`` (0 jogging .. 1 sprinting) and
+    ``cadence`` steps/min: the wider of the effort swing (:data:`RUN_ARM_SWING`) and the slow runner's swing
+    (:data:`SLOW_RUN_SWING`), which narrows with cadence so that the arm's acceleration stays near the fit."""
+    slow = (SLOW_RUN_CADENCE / cadence) ** SLOW_RUN_EXPONENT
+    shoulder = max(RUN_ARM_SWING[0] + RUN_ARM_SWING[1] * effort, SLOW_RUN_SWING[0] * slow)
+    elbow = max(RUN_ELBOW_SWING[0] + RUN_ELBOW_SWING[1] * effort, SLOW_RUN_SWING[1] * slow)
+    return shoulder, elbow
+
+
 def running_style(body: Body, rng: np.random.Generator, speed: float, cadence: float) -> GaitStyle:
     """Running at ``speed`` m/s and ``cadence`` steps/min: flight phases, heel kick, bent arms."""
     step = speed * 60.0 / cadence
     effort = float(np.clip((speed - 2.0) / 5.0, 0, 1))  # 0 jogging .. 1 sprinting
     forefoot = effort > 0.6 or rng.random() < 0.2
+    arm_swing, elbow_swing = running_arm_swing(effort, cadence)
     return GaitStyle(
         cycle_hz=cadence / 120.0, advance=2 * step, duty=0.42 - 0.18 * effort, passes_over=0.4,
         step_width=rng.uniform(0.03, 0.10), toe_out=rng.uniform(0.0, 8.0),
@@ -364,10 +391,10 @@ def running_style(body: Body, rng: np.random.Generator, speed: float, cadence: f
         sway=0.012 * _vary(rng, 0.4), surge=0.006, pelvis_yaw=(6 + 6 * effort) * _vary(rng, 0.3),
         pelvis_roll=(4 + 2 * effort) * _vary(rng, 0.3), lean=(5 + 10 * effort) * _vary(rng, 0.3),
         twist=(9 + 6 * effort) * _vary(rng, 0.3),
-        arm_swing=(RUN_ARM_SWING[0] + RUN_ARM_SWING[1] * effort) * _vary(rng, 0.2),
+        arm_swing=arm_swing * _vary(rng, 0.2),
         arm_offset=rng.uniform(-5, 8), arm_abduct=rng.uniform(8, 18), arm_across=rng.uniform(5, 20),
         arm_inward=rng.uniform(15, 35), elbow=(88 - 8 * effort) * _vary(rng, 0.12),
-        elbow_swing=(RUN_ELBOW_SWING[0] + RUN_ELBOW_SWING[1] * effort) * _vary(rng, 0.3), wrist=8.0)
+        elbow_swing=elbow_swing * _vary(rng, 0.3), wrist=8.0)
 
 
 def _walk(body, t, rng, low: float, high: float, **changes) -> Take:
@@ -402,7 +429,7 @@ def _run(body, t, rng, speed_range, cadence_range) -> Take:
 
 
 def jog(body: Body, t: np.ndarray, rng: np.random.Generator) -> Take:
-    return _run(body, t, rng, (1.9, 2.8), (148.0, 162.0))
+    return _run(body, t, rng, (1.9, 2.8), JOG_CADENCE)
 
 
 def run(body: Body, t: np.ndarray, rng: np.random.Generator) -> Take:

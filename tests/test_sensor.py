@@ -145,24 +145,27 @@ def test_worn_is_the_calibrated_part_on_a_compliant_mount():
 
 
 def test_mount_wobble_reads_the_rate_of_a_tilt_that_follows_the_force_across_the_mount():
-    from simulate.sensor import mount_wobble
+    from simulate.sensor import MOUNT_TILT_LIMIT, mount_wobble
 
     rate, k = 100.0, 0.02
     t = np.arange(400) / rate
     imu = np.zeros((len(t), 1, 6))
-    imu[:, 0, 0] = 3.0 * np.sin(2 * np.pi * 2.0 * t)  # force along x rocks the device about y
-    imu[:, 0, 2] = G  # force along the mount's normal (z) rocks nothing
+    imu[:, 0, 0] = 0.5 * np.sin(2 * np.pi * 2.0 * t)  # force along x rocks the device about y
+    imu[:, 0, 2] = G + np.sin(2 * np.pi * 3.0 * t)  # force along the mount's normal (z) rocks nothing
     imu[:, 0, 3] = 0.5  # the body's own rotation is kept
     out = mount_wobble(imu, rate, k)[:, 0]
-    inner = slice(1, -1)  # central differences inside
-    expected = k * 3.0 * 2 * np.pi * 2.0 * np.cos(2 * np.pi * 2.0 * t)
-    np.testing.assert_allclose(out[inner, 4], expected[inner], atol=0.01 * expected.max())
+    expected = k * 0.5 * 2 * np.pi * 2.0 * np.cos(2 * np.pi * 2.0 * t)  # a tilt of 0.01 rad: far from the limit
+    np.testing.assert_allclose(out[1:-1, 4], expected[1:-1], atol=0.01 * expected.max())
     np.testing.assert_allclose(out[:, 3], 0.5) and np.testing.assert_allclose(out[:, 5], 0.0, atol=1e-12)
     np.testing.assert_allclose(np.linalg.norm(out[:, :3], axis=-1), np.linalg.norm(imu[:, 0, :3], axis=-1),
                                rtol=0.01)  # a tilt turns the force, to first order
     steady = np.zeros((50, 1, 6))
     steady[:, 0, :3] = [2.0, G, 1.0]
-    assert np.abs(mount_wobble(steady, rate, k)[:, 0, 3:]).max() < 1e-9  # a constant force tilts, never rocks
+    np.testing.assert_allclose(mount_wobble(steady, rate, k), steady, atol=1e-9)  # the mount rests under a steady load
+    hard = imu.copy()
+    hard[:, 0, 0] *= 200.0  # 100 m/s^2 would tilt it 2 rad: the mount holds at its limit
+    tilt = np.cumsum(mount_wobble(hard, rate, k)[:, 0, 4]) / rate  # the added rate, integrated
+    assert 1.8 * MOUNT_TILT_LIMIT < np.ptp(tilt) < 2.3 * MOUNT_TILT_LIMIT  # 2 rad would read 4
 
 
 @pytest.mark.parametrize("name, largest", [("worn", 0.5), ("calibrated", 0.5), ("consumer", None)])

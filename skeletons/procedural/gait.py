@@ -78,9 +78,9 @@ RUN_ELBOW_SWING = (6.0, 12.0)
 #: (SLOW_RUN_CADENCE / cadence) ** :data:`SLOW_RUN_EXPONENT`; a runner swings the larger of this and the effort
 #: swing above. Fitted to the BasicMotions train watch's runners (right wrist, 10 Hz, gravity-free by the
 #: estimator), who take 128-147 steps/min: |acc| RMS 15.5 m/s^2, |gyro| RMS 5.8 rad/s. ``jog`` reads
-#: 1.02-1.03x and 0.83-0.94x of these (seeds 0 and 1, 6 clips) and ``run`` 1.18-1.27x the |acc|; with the
-#: effort swing alone the jog read 0.71-0.83x and 0.62x, and with one wide swing at every cadence ``run``
-#: overshot to 1.31-1.40x.
+#: 1.02-1.03x and 0.83-0.94x of these (seeds 0 and 1, 6 clips) and ``run`` 1.18-1.27x the |acc|. With the
+#: effort swing alone the jog read 0.55-0.66x and 0.43-0.45x; with one wide swing (26 + 6 * effort) at every
+#: cadence it read 0.71-0.83x and 0.62x, and ``run`` overshot to 1.31-1.40x.
 SLOW_RUN_SWING = (39.0, 18.0)
 SLOW_RUN_CADENCE = 140.0
 SLOW_RUN_EXPONENT = 2.5

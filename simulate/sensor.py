@@ -39,9 +39,9 @@ class SensorModel:
     acc_scale_error, gyro_scale_error: standard deviation of the relative scale-factor error.
     acc_range, gyro_range: full scale, m/s^2 and rad/s; readings saturate there.
     adc_bits: resolution of the converter spanning +-range; None for no quantization.
-    mount_compliance: rad per m/s^2: the device tilts on its strap or clip by this much per unit of specific
-        force across its z axis (:func:`mount_wobble`), so its gyroscope reads the tilt's rate on top of the
-        body's rotation, and its accelerometer the tilted force.
+    mount_compliance: rad per m/s^2: the device tilts on its strap or clip by this much per unit of change in
+        the specific force across its z axis, up to :data:`MOUNT_TILT_LIMIT` (:func:`mount_wobble`), so its
+        gyroscope reads the tilt's rate on top of the body's rotation, and its accelerometer the tilted force.
     """
 
     acc_noise_density: float = 0.0
@@ -138,8 +138,8 @@ class SensorModel:
         inertial sensors under different attachment conditions", Physiol Meas 2008) with fast hand
         rotations the library does not make.
 
-        Not the corpus's default. Pretrained on it (protocol ``select``, training data; 6 runs of this and two
-        earlier forms), BasicMotions standing came right in 8-10 of 10 series and HAPT's training subjects
+        Not the corpus's default. Pretrained on it (protocol ``select``, training data; 6 runs over this form
+        and two earlier ones), BasicMotions standing came right in 8-10 of 10 series and HAPT's training subjects
         read 0.56-0.61 (rigid mount: 5-7 and 0.51-0.55), but BasicMotions' runners were called walking in
         4-10 of 10 (rigid: 0-5; README, "Library version 3").
         """

@@ -60,6 +60,30 @@ def test_jogging_swings_the_arms_as_the_basicmotions_train_runners_do(basic):
     assert stats["gyro_rms"] >= 0.75 * basic["running"]["gyro_rms"]
 
 
+def _stride_hz(gyro: np.ndarray, rate: float) -> float:
+    """The stride frequency of a running wrist: half the peak of its |gyro| spectrum (the arm swings forward and
+    back once per stride, and |gyro| peaks at both turns), read off a zero-padded FFT above 1.2 Hz."""
+    magnitude = np.linalg.norm(gyro, axis=-1)
+    spectrum = np.abs(np.fft.rfft(magnitude - magnitude.mean(), n=2048))
+    frequencies = np.fft.rfftfreq(2048, 1 / rate)
+    usable = frequencies > 1.2
+    return float(frequencies[usable][np.argmax(spectrum[usable])] / 2)
+
+
+def test_jogging_reaches_the_cadence_of_every_basicmotions_train_runner():
+    """BasicMotions train runners take 128-147 steps/min, the slowest below the library's fastest walk; a
+    library that jogged at 148 steps/min and up had no running there, and the model called them walking."""
+    from benchmarks.loader import load_split
+    from benchmarks.registry import BASIC_MOTIONS
+    from skeletons.procedural import generate
+
+    split = load_split(BASIC_MOTIONS, ".", "train")
+    real = [_stride_hz(x[:, 3:], 10.0) for x in split.x[split.y == 2]]
+    jogs = realism.simulate_joint([generate("jog", k) for k in range(24)], realism.WRIST, 10.0, seed=0)
+    simulated = [_stride_hz(s[:, 3:], 10.0) for s in jogs]
+    assert min(simulated) <= min(real) + 0.03, f"slowest jog {min(simulated):.2f} Hz, runner {min(real):.2f} Hz"
+
+
 def test_standing_is_not_motionless(basic):
     stats = _wrist("stand")
     assert stats["gyro_rms"] > 0.5 * basic["standing"]["gyro_rms"]
@@ -127,29 +151,3 @@ def test_cli_rejects_an_unknown_activity(tmp_path, capsys):
         realism.main(["--activities", "levitate", "--output", str(tmp_path / "r")])
     assert error.value.code == 2 and "levitate" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
-
-
-
-
-def _stride_hz(gyro: np.ndarray, rate: float) -> float:
-    """The stride frequency of a running wrist: half the peak of its |gyro| spectrum (the arm swings forward and
-    back once per stride, and |gyro| peaks at both turns), read off a zero-padded FFT above 1.2 Hz."""
-    magnitude = np.linalg.norm(gyro, axis=-1)
-    spectrum = np.abs(np.fft.rfft(magnitude - magnitude.mean(), n=2048))
-    frequencies = np.fft.rfftfreq(2048, 1 / rate)
-    usable = frequencies > 1.2
-    return float(frequencies[usable][np.argmax(spectrum[usable])] / 2)
-
-
-def test_jogging_reaches_the_cadence_of_every_basicmotions_train_runner():
-    """BasicMotions train runners take 128-147 steps/min, the slowest below the library's fastest walk; a
-    library that jogged at 148 steps/min and up had no running there, and the model called them walking."""
-    from benchmarks.loader import load_split
-    from benchmarks.registry import BASIC_MOTIONS
-    from skeletons.procedural import generate
-
-    split = load_split(BASIC_MOTIONS, ".", "train")
-    real = [_stride_hz(x[:, 3:], 10.0) for x in split.x[split.y == 2]]
-    jogs = realism.simulate_joint([generate("jog", k) for k in range(24)], realism.WRIST, 10.0, seed=0)
-    simulated = [_stride_hz(s[:, 3:], 10.0) for s in jogs]
-    assert min(simulated) <= min(real) + 0.03, f"slowest jog {min(simulated):.2f} Hz, runner {min(real):.2f} Hz"

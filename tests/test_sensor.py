@@ -156,7 +156,8 @@ def test_mount_wobble_reads_the_rate_of_a_tilt_that_follows_the_force_across_the
     out = mount_wobble(imu, rate, k)[:, 0]
     expected = k * 0.5 * 2 * np.pi * 2.0 * np.cos(2 * np.pi * 2.0 * t)  # a tilt of 0.01 rad: far from the limit
     np.testing.assert_allclose(out[1:-1, 4], expected[1:-1], atol=0.01 * expected.max())
-    np.testing.assert_allclose(out[:, 3], 0.5) and np.testing.assert_allclose(out[:, 5], 0.0, atol=1e-12)
+    np.testing.assert_allclose(out[:, 3], 0.5)
+    np.testing.assert_allclose(out[:, 5], 0.0, atol=1e-12)
     np.testing.assert_allclose(np.linalg.norm(out[:, :3], axis=-1), np.linalg.norm(imu[:, 0, :3], axis=-1),
                                rtol=0.01)  # a tilt turns the force, to first order
     steady = np.zeros((50, 1, 6))

@@ -17,7 +17,7 @@ Sources and bands (every comparison is made at the slower device's rate, so in i
 
 * BasicMotions **train** split only (aeon, 10 Hz, right wrist, the watch reports linear acceleration):
   the procedural clips are simulated straight to 10 Hz with the simulator's anti-aliased resampling
-  and the corpus's sensor model (:meth:`simulate.sensor.SensorModel.calibrated`), gravity removed by
+  and the corpus's sensor model (:data:`simulate.corpus.DEFAULT_SENSOR`), gravity removed by
   the gyroscope-based estimator (:func:`simulate.gravity.remove_gravity`), as pretraining shows them to
   the encoder. Compared below 5 Hz.
 * HAPT (``../shared/data/hapt/hapt.npz``, waist phone, 50 Hz, acc in g with gravity) of the UCI-HAR
@@ -154,12 +154,12 @@ def _gravity_free(imu: np.ndarray, rate_hz: float) -> np.ndarray:
 
 def simulate_joint(motions: list, joint: int, rate_hz: float, seed: int, gravity: bool = False) -> list[np.ndarray]:
     """(T, 6) readings of ``joint`` per motion at ``rate_hz`` under the corpus's sensor model
-    (:meth:`simulate.sensor.SensorModel.calibrated`): what the accelerometer reads with ``gravity``, else
-    gravity removed by the gyroscope-based estimator, as pretraining's augmentation removes it."""
+    (:data:`simulate.corpus.DEFAULT_SENSOR`): what the accelerometer reads with ``gravity``, else gravity
+    removed by the gyroscope-based estimator, as pretraining's augmentation removes it."""
+    from simulate.corpus import DEFAULT_SENSOR, sensor_model
     from simulate.physics import simulate_imu
-    from simulate.sensor import SensorModel
 
-    sensor = SensorModel.calibrated()
+    sensor = sensor_model(DEFAULT_SENSOR)
     out = []
     for k, motion in enumerate(motions):
         imu = simulate_imu(motion, rate_hz, sensor, seed=seed + k, gravity=True)[:, joint]

@@ -30,7 +30,7 @@ from skeletons.arguments import comma_list, flatten
 from skeletons.errors import exit_on_bad_input
 from skeletons.outputs import check_output
 
-from .corpus import SENSOR_MODELS, TOOL, CorpusConfig, build_corpus
+from .corpus import DEFAULT_SENSOR, SENSOR_MODELS, TOOL, CorpusConfig, build_corpus
 from .sources import SOURCES, amass_items, bvh_items, humanml3d_amass_items, humanml3d_items, procedural_items
 
 
@@ -46,7 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     procedural.add_argument("--fps", type=float, default=20.0, help="frame rate of the generated motion")
     parser.add_argument("--output", type=Path, required=True, help="dataset folder to write")
     parser.add_argument("--rate", type=float, default=20.0, help="IMU sampling rate in Hz (default 20)")
-    parser.add_argument("--sensor", choices=SENSOR_MODELS, default="calibrated",
+    parser.add_argument("--sensor", choices=SENSOR_MODELS, default=DEFAULT_SENSOR,
                         help="sensor error model (simulate.sensor.SensorModel): a calibrated consumer IMU "
                              "(default), the same on a strap that gives, the uncalibrated data-sheet part, "
                              "or ideal")

@@ -39,6 +39,9 @@ NO_DESCRIPTION_HINT = ("no clip has a description to train on: give captions wit
 #: same on a strap or clip that gives), :meth:`~simulate.sensor.SensorModel.consumer` (the uncalibrated
 #: data-sheet part) and ideal sensors.
 SENSOR_MODELS = ("calibrated", "worn", "consumer", "ideal")
+#: The sensor model a corpus is simulated with unless told otherwise (and the one ``experiments.realism``
+#: compares with real devices).
+DEFAULT_SENSOR = "calibrated"
 
 
 @dataclass
@@ -47,7 +50,7 @@ class CorpusConfig:
 
     source: str
     rate_hz: float = 20.0
-    sensor: str = "calibrated"  # one of SENSOR_MODELS
+    sensor: str = DEFAULT_SENSOR  # one of SENSOR_MODELS
     seed: int = 0
     float16: bool = False
     shard_size: int = 256
@@ -110,7 +113,7 @@ def _row_ids(item: Item, motions: list[Motion]) -> list[str]:
     return ids
 
 
-def _sensor_model(name: str):
+def sensor_model(name: str):
     """The :class:`simulate.sensor.SensorModel` a corpus names (None: ideal sensors)."""
     from .sensor import SensorModel
 
@@ -139,7 +142,7 @@ def simulate_motions(motions: list[Motion], config: CorpusConfig, row_ids: list[
     """
     from .physics import simulate_batch
 
-    sensor = _sensor_model(config.sensor)
+    sensor = sensor_model(config.sensor)
     groups: dict[tuple, list[int]] = defaultdict(list)
     for index, motion in enumerate(motions):
         groups[(motion.num_frames, motion.fps, motion.rotations is not None)].append(index)
@@ -340,7 +343,7 @@ def _build_corpus(items: list[Item], output: Path, config: CorpusConfig, num_wor
                        first_failure=failures[0] if failures else None)
 
 
-def procedural_corpus(folder: str | Path, clips: int, seed: int = 0, sensor: str = "calibrated",
+def procedural_corpus(folder: str | Path, clips: int, seed: int = 0, sensor: str = DEFAULT_SENSOR,
                       num_workers: int = 2) -> Path:
     """The procedural corpus of ``clips`` 10 s clips at ``folder`` (as ``python -m simulate --source
     procedural`` builds it), built unless it is already there with the same clips: a corpus made by another

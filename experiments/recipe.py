@@ -67,6 +67,10 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
     "lowpass-0.5": ("half the samples band-limited to 2.5-10 Hz, as 5-20 Hz devices deliver them",
                     Setting(overrides=("augment.lowpass_p=0.5",))),
     "longer-4000": ("600 steps on a 4,000-clip corpus", Setting(overrides=("train.max_steps=600",), clips=4000)),
+    "ema-0.99": ("the saved weights are the exponential moving average of the trained ones, decay 0.99",
+                 Setting(overrides=("train.ema_decay=0.99",))),
+    "ema-0.95": ("the saved weights are the exponential moving average of the trained ones, decay 0.95",
+                 Setting(overrides=("train.ema_decay=0.95",))),
     "wider": ("ST-GCN twice as wide (64-256)",
               Setting(overrides=("model.imu_encoder.channels=[64, 64, 128, 128, 256]",))),
 }

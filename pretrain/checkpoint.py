@@ -4,11 +4,14 @@ A checkpoint folder ``checkpoints/step-N`` holds exactly these files, all writte
 
 * ``model.safetensors`` -- the unwrapped model's state dict;
 * ``optimizer.safetensors`` -- the optimizer's per-parameter tensors (``state.<index>.<name>``);
+* ``average.safetensors`` -- with ``train.ema_decay`` > 0 only: the weights' moving average
+  (:class:`pretrain.ema.WeightAverage`);
 * ``rng-<rank>.safetensors`` -- per process: torch's CPU generator, each CUDA generator, the augmenter's
   generator, numpy's MT19937 key;
 * ``training.json`` -- the run record (:class:`RunRecord`: run id, corpus fingerprint, batch size, world size,
   data rate, config), where training stands (step, epoch, next batch), the optimizer's parameter groups and
-  non-tensor state, the scheduler's state, and per rank python's and numpy's scalar RNG state.
+  non-tensor state, the average's update count, the scheduler's state, and per rank python's and numpy's
+  scalar RNG state.
 
 :func:`load_training_state` refuses (``InputError``, one line) a folder holding any other file -- e.g. the
 ``custom_checkpoint_0.pkl`` / ``optimizer.bin`` pickles Accelerate's ``save_state`` writes -- and never
@@ -28,6 +31,8 @@ import numpy as np
 import torch
 
 from skeletons.errors import InputError
+
+from .ema import WeightAverage
 
 STATE_FILE = "training.json"
 FORMAT = "motion-pretrain/training-state/1"
@@ -57,9 +62,13 @@ def corpus_fingerprint(corpus: str | Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def checkpoint_files(world_size: int) -> set[str]:
+AVERAGE_FILE = "average.safetensors"
+
+
+def checkpoint_files(world_size: int, average: bool = False) -> set[str]:
+    """The files of a checkpoint written by ``world_size`` processes, with or without a weight average."""
     return {"model.safetensors", "optimizer.safetensors", STATE_FILE} | {
-        f"rng-{rank}.safetensors" for rank in range(world_size)}
+        f"rng-{rank}.safetensors" for rank in range(world_size)} | ({AVERAGE_FILE} if average else set())
 
 
 def rng_tensors(augmenter_state: torch.Tensor | None) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -137,6 +146,11 @@ def save_training_state(folder: Path, run, record: RunRecord) -> None:
     save_file(model, str(folder / "model.safetensors"), metadata={"format": FORMAT})
     optimizer, optimizer_meta = flatten_optimizer(run.optimizer.state_dict())
     save_file(optimizer, str(folder / "optimizer.safetensors"), metadata={"format": FORMAT})
+    extra = {}
+    if run.average is not None:
+        average, updates = run.average.state_dict()
+        save_file(average, str(folder / AVERAGE_FILE), metadata={"format": FORMAT})
+        extra["average"] = {"updates": updates}
     rngs = {}
     for rank in range(accelerator.num_processes):
         scalars = folder / f".rng-{rank}.json"
@@ -145,7 +159,7 @@ def save_training_state(folder: Path, run, record: RunRecord) -> None:
     scheduler = {k: v for k, v in run.scheduler.state_dict().items() if k != "lr_lambdas"}
     (folder / STATE_FILE).write_text(json.dumps({
         "format": FORMAT, "run": asdict(record), "position": run.state.state_dict(),
-        "optimizer": optimizer_meta, "scheduler": scheduler, "rng": rngs}))
+        "optimizer": optimizer_meta, "scheduler": scheduler, "rng": rngs, **extra}))
 
 
 def read_record(folder: Path) -> dict[str, Any] | None:
@@ -163,12 +177,13 @@ def check_files(folder: Path, world_size: int) -> dict[str, Any]:
     if state is None:
         raise InputError(folder / STATE_FILE, "missing or not a motion-pretrain training state; refusing to resume")
     present = {path.name for path in folder.iterdir()}
-    expected = checkpoint_files(int(state["run"]["world_size"]))
+    average = "average" in state
+    expected = checkpoint_files(int(state["run"]["world_size"]), average)
     foreign = sorted(present - expected)
     if foreign:
         raise InputError(folder, f"holds files this tool did not write ({', '.join(foreign)}); refusing to "
                                  "resume from it (nothing was loaded)")
-    missing = sorted(checkpoint_files(world_size) - present)
+    missing = sorted(checkpoint_files(world_size, average) - present)
     if missing and int(state["run"]["world_size"]) == world_size:
         raise InputError(folder, f"incomplete checkpoint: missing {', '.join(missing)}")
     return state
@@ -211,6 +226,13 @@ def load_training_state(folder: Path, run, state: dict[str, Any]) -> None:
 
     accelerator = run.accelerator
     run.unwrapped.load_state_dict(tensors("model.safetensors"))
+    if run.average is not None:  # a run resumed from a checkpoint without an average starts one from its weights
+        run.average = WeightAverage(run.unwrapped, run.average.decay)
+        if "average" in state:
+            try:
+                run.average.load_state_dict(tensors(AVERAGE_FILE), state["average"]["updates"])
+            except ValueError as error:
+                raise InputError(folder / AVERAGE_FILE, str(error)) from None
     run.optimizer.load_state_dict(unflatten_optimizer(tensors("optimizer.safetensors"), state["optimizer"]))
     run.scheduler.load_state_dict({**state["scheduler"], "lr_lambdas": [None] * len(state["scheduler"]["base_lrs"])})
     run.state.load_state_dict(state["position"])

@@ -156,7 +156,9 @@ class TrainConfig:
     ``loss_temperature`` (the reference: 0.1); ``duplicate_aware`` false treats equal texts as negatives of each
     other (plain CLIP targets, as the reference). ``prototype_weight`` > 0 adds that times
     :func:`pretrain.loss.prototype_loss` over the corpus's activities, each standing as the mean of
-    ``prototype_texts`` of its descriptions (corpora naming no activities: no term)."""
+    ``prototype_texts`` of its descriptions (corpora naming no activities: no term). ``ema_decay`` > 0 keeps an
+    exponential moving average of the trained weights (:class:`pretrain.ema.WeightAverage`) and saves the model
+    with it."""
 
     batch_size: int = 64
     max_steps: int | None = None
@@ -182,6 +184,7 @@ class TrainConfig:
     schedule: str = "cosine"
     prototype_weight: float = 0.0
     prototype_texts: int = 16
+    ema_decay: float = 0.0
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES or self.schedule not in SCHEDULES:
@@ -201,6 +204,8 @@ class TrainConfig:
         if self.prototype_weight < 0 or self.prototype_texts < 1:
             raise ValueError(f"train.prototype_weight must be non-negative and prototype_texts at least 1, got "
                              f"{self.prototype_weight} and {self.prototype_texts}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"train.ema_decay must lie in [0, 1) (0: no average), got {self.ema_decay}")
         if self.view_contrast_weight < 0 or not self.view_contrast_temperature > 0:
             raise ValueError("train.view_contrast_weight must be non-negative and view_contrast_temperature positive")
         if not (self.lr > 0 and self.init_temperature > 0) or self.warmup_steps < 0 or self.num_workers < 0:

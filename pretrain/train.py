@@ -52,6 +52,7 @@ from .checkpoint import (
 )
 from .config import PretrainConfig, TrainConfig
 from .data import ActivityBank, EpochBatches, activity_bank, batch_loader
+from .ema import WeightAverage
 from .llm_encoder import parameter_counts
 from .loss import class_prototypes, clip_loss, gather_features, imu_to_text_loss, prototype_loss
 from .model import MotionTextModel, corpus_text_centre
@@ -177,6 +178,7 @@ class Training:
     total_steps: int
     global_batch: int = 0  # windows in the last step's loss, gathered over the processes
     bank: ActivityBank | None = None  # descriptions per activity, for train.prototype_weight
+    average: WeightAverage | None = None  # the weights' moving average, for train.ema_decay
 
 
 def make_accelerator(settings: TrainConfig, output: Path | None = None, cpu: bool | None = None):
@@ -213,8 +215,10 @@ def setup_training(config: PretrainConfig, accelerator, total_steps: int, compil
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     augmenter = Augmenter(config.augment, seed=settings.seed * 1000 + accelerator.process_index)
-    return Training(accelerator, model, accelerator.unwrap_model(model), optimizer, scheduler, augmenter,
-                    TrainerState(), settings, total_steps)
+    unwrapped = accelerator.unwrap_model(model)
+    average = WeightAverage(unwrapped, settings.ema_decay) if settings.ema_decay > 0 else None
+    return Training(accelerator, model, unwrapped, optimizer, scheduler, augmenter, TrainerState(), settings,
+                    total_steps, average=average)
 
 
 def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list[str],
@@ -247,6 +251,8 @@ def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list
         run.optimizer.step()
         run.scheduler.step()
         run.optimizer.zero_grad(set_to_none=True)
+        if run.average is not None and accelerator.sync_gradients:
+            run.average.update(model)
     return loss
 
 
@@ -439,6 +445,8 @@ def _train(config: PretrainConfig, corpus: Path, output: Path, accelerator, run_
     if accelerator.is_main_process:
         from simulate.corpus import load_corpus
 
+        if run.average is not None:  # the saved model is the average; the checkpoints keep both
+            run.average.copy_to(run.unwrapped)
         run.unwrapped.set_text_centre(corpus_text_centre(run.unwrapped.eval(), load_corpus(corpus)["texts"]))
         data = {"window": window, "rate_hz": config.data.rate_hz, "channels": channels}
         run.unwrapped.save(output, extra={"data": data, "trained": {"config": config.name, "steps": state.step,

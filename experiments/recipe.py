@@ -67,10 +67,12 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
     "lowpass-0.5": ("half the samples band-limited to 2.5-10 Hz, as 5-20 Hz devices deliver them",
                     Setting(overrides=("augment.lowpass_p=0.5",))),
     "longer-4000": ("600 steps on a 4,000-clip corpus", Setting(overrides=("train.max_steps=600",), clips=4000)),
-    "ema-0.99": ("the saved weights are the exponential moving average of the trained ones, decay 0.99",
-                 Setting(overrides=("train.ema_decay=0.99",))),
-    "ema-0.95": ("the saved weights are the exponential moving average of the trained ones, decay 0.95",
-                 Setting(overrides=("train.ema_decay=0.95",))),
+    "ema-0.99": ("the saved weights are the exponential moving average of the trained ones, decay 0.99 (ramped: "
+                 "0.971 at step 300)", Setting(overrides=("train.weight_average=ema", "train.ema_decay=0.99"))),
+    "average-150": ("the saved weights are the mean of the weights after every step from step 150 on (SWAD)",
+                    Setting(overrides=("train.weight_average=uniform", "train.average_from=150"))),
+    "average-100": ("the saved weights are the mean of the weights after every step from step 100 on (SWAD)",
+                    Setting(overrides=("train.weight_average=uniform", "train.average_from=100"))),
     "wider": ("ST-GCN twice as wide (64-256)",
               Setting(overrides=("model.imu_encoder.channels=[64, 64, 128, 128, 256]",))),
 }

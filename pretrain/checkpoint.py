@@ -4,8 +4,8 @@ A checkpoint folder ``checkpoints/step-N`` holds exactly these files, all writte
 
 * ``model.safetensors`` -- the unwrapped model's state dict;
 * ``optimizer.safetensors`` -- the optimizer's per-parameter tensors (``state.<index>.<name>``);
-* ``average.safetensors`` -- with ``train.ema_decay`` > 0 only: the weights' moving average
-  (:class:`pretrain.ema.WeightAverage`);
+* ``average.safetensors`` -- only with a ``train.weight_average``: the weights' average
+  (:class:`pretrain.weight_average.WeightAverage`);
 * ``rng-<rank>.safetensors`` -- per process: torch's CPU generator, each CUDA generator, the augmenter's
   generator, numpy's MT19937 key;
 * ``training.json`` -- the run record (:class:`RunRecord`: run id, corpus fingerprint, batch size, world size,
@@ -32,7 +32,7 @@ import torch
 
 from skeletons.errors import InputError
 
-from .ema import WeightAverage
+from .weight_average import WeightAverage
 
 STATE_FILE = "training.json"
 FORMAT = "motion-pretrain/training-state/1"

@@ -32,6 +32,8 @@ MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
 LOSSES = ("symmetric", "imu_to_text")
 #: ``train.schedule``: linear warm-up then cosine decay (ours), or the reference's constant rate.
 SCHEDULES = ("cosine", "constant")
+#: ``train.weight_average``: which weights a run saves (:mod:`pretrain.weight_average`).
+WEIGHT_AVERAGES = ("none", "ema", "uniform")
 #: ``data.crop``: a random window of a longer clip (ours), or its first frames (the reference).
 CROPS = ("random", "start")
 
@@ -156,9 +158,9 @@ class TrainConfig:
     ``loss_temperature`` (the reference: 0.1); ``duplicate_aware`` false treats equal texts as negatives of each
     other (plain CLIP targets, as the reference). ``prototype_weight`` > 0 adds that times
     :func:`pretrain.loss.prototype_loss` over the corpus's activities, each standing as the mean of
-    ``prototype_texts`` of its descriptions (corpora naming no activities: no term). ``ema_decay`` > 0 keeps an
-    exponential moving average of the trained weights (:class:`pretrain.ema.WeightAverage`) and saves the model
-    with it."""
+    ``prototype_texts`` of its descriptions (corpora naming no activities: no term). ``weight_average``
+    ``ema`` (decay ``ema_decay``) or ``uniform`` saves the model as an average of its weights after every
+    optimizer step from step ``average_from`` on (:mod:`pretrain.weight_average`); ``none`` saves the last."""
 
     batch_size: int = 64
     max_steps: int | None = None
@@ -184,7 +186,9 @@ class TrainConfig:
     schedule: str = "cosine"
     prototype_weight: float = 0.0
     prototype_texts: int = 16
-    ema_decay: float = 0.0
+    weight_average: str = "none"
+    ema_decay: float = 0.99
+    average_from: int = 1
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES or self.schedule not in SCHEDULES:
@@ -204,8 +208,10 @@ class TrainConfig:
         if self.prototype_weight < 0 or self.prototype_texts < 1:
             raise ValueError(f"train.prototype_weight must be non-negative and prototype_texts at least 1, got "
                              f"{self.prototype_weight} and {self.prototype_texts}")
-        if not 0.0 <= self.ema_decay < 1.0:
-            raise ValueError(f"train.ema_decay must lie in [0, 1) (0: no average), got {self.ema_decay}")
+        if self.weight_average not in WEIGHT_AVERAGES or not 0.0 < self.ema_decay < 1.0 or self.average_from < 1:
+            raise ValueError(f"train.weight_average must be one of {', '.join(WEIGHT_AVERAGES)}, ema_decay in (0, 1) "
+                             f"and average_from at least 1, got {self.weight_average!r}, {self.ema_decay} and "
+                             f"{self.average_from}")
         if self.view_contrast_weight < 0 or not self.view_contrast_temperature > 0:
             raise ValueError("train.view_contrast_weight must be non-negative and view_contrast_temperature positive")
         if not (self.lr > 0 and self.init_temperature > 0) or self.warmup_steps < 0 or self.num_workers < 0:

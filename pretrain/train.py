@@ -52,10 +52,10 @@ from .checkpoint import (
 )
 from .config import PretrainConfig, TrainConfig
 from .data import ActivityBank, EpochBatches, activity_bank, batch_loader
-from .ema import WeightAverage
 from .llm_encoder import parameter_counts
 from .loss import class_prototypes, clip_loss, gather_features, imu_to_text_loss, prototype_loss
 from .model import MotionTextModel, corpus_text_centre
+from .weight_average import WeightAverage
 
 
 def text_ids(texts: list[str], device: torch.device) -> torch.Tensor:
@@ -178,7 +178,7 @@ class Training:
     total_steps: int
     global_batch: int = 0  # windows in the last step's loss, gathered over the processes
     bank: ActivityBank | None = None  # descriptions per activity, for train.prototype_weight
-    average: WeightAverage | None = None  # the weights' moving average, for train.ema_decay
+    average: WeightAverage | None = None  # the weights' average, for train.weight_average
 
 
 def make_accelerator(settings: TrainConfig, output: Path | None = None, cpu: bool | None = None):
@@ -216,7 +216,8 @@ def setup_training(config: PretrainConfig, accelerator, total_steps: int, compil
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     augmenter = Augmenter(config.augment, seed=settings.seed * 1000 + accelerator.process_index)
     unwrapped = accelerator.unwrap_model(model)
-    average = WeightAverage(unwrapped, settings.ema_decay) if settings.ema_decay > 0 else None
+    average = None if settings.weight_average == "none" else WeightAverage(
+        unwrapped, settings.ema_decay if settings.weight_average == "ema" else None)
     return Training(accelerator, model, unwrapped, optimizer, scheduler, augmenter, TrainerState(), settings,
                     total_steps, average=average)
 
@@ -251,8 +252,6 @@ def train_step(run: Training, imu: torch.Tensor, mask: torch.Tensor, texts: list
         run.optimizer.step()
         run.scheduler.step()
         run.optimizer.zero_grad(set_to_none=True)
-        if run.average is not None and accelerator.sync_gradients:
-            run.average.update(model)
     return loss
 
 
@@ -426,6 +425,8 @@ def _train(config: PretrainConfig, corpus: Path, output: Path, accelerator, run_
             if not accelerator.sync_gradients:
                 continue
             state.step += 1
+            if run.average is not None and state.step >= settings.average_from:
+                run.average.update(run.unwrapped)
             last_loss = loss.item()
             bar.update(1)
             bar.set_postfix(loss=f"{last_loss:.3f}")

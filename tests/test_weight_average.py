@@ -1,5 +1,5 @@
-"""The weights' moving average (train.ema_decay): its arithmetic, what it follows, and that a run saves the
-average, checkpoints it, and resumes it bit for bit."""
+"""Weight averages (train.weight_average): their arithmetic, what they follow, and that a run saves the
+average of the steps asked for, checkpoints it, and resumes it bit for bit."""
 import json
 import shutil
 
@@ -7,11 +7,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from pretrain.ema import WeightAverage, ramped_decay, tracked_tensors
+from pretrain.weight_average import WeightAverage, tracked_tensors, update_decay
 from tests.test_pretrain import corpus, pretrain  # noqa: F401  (corpus is a fixture)
 from tests.test_pretrain_resume import SCHEDULE, differing
 
-AVERAGED = [*SCHEDULE, "--set", "train.ema_decay=0.9"]
+AVERAGED = [*SCHEDULE, "--set", "train.weight_average=uniform", "--set", "train.average_from=3"]  # steps 3-6
 
 
 class Small(torch.nn.Module):
@@ -22,10 +22,11 @@ class Small(torch.nn.Module):
         self.frozen = torch.nn.Linear(2, 2).requires_grad_(False)
 
 
-def test_the_decay_ramps_up_to_its_setting():
-    assert ramped_decay(0.99, 1) == pytest.approx(2 / 11)
-    assert ramped_decay(0.99, 80) == pytest.approx(81 / 90)
-    assert ramped_decay(0.99, 10_000) == 0.99
+def test_the_decay_ramps_up_to_its_setting_or_gives_the_running_mean():
+    assert update_decay(0.99, 1) == pytest.approx(2 / 11)
+    assert update_decay(0.99, 80) == pytest.approx(81 / 90)
+    assert update_decay(0.99, 10_000) == 0.99
+    assert update_decay(None, 1) == 0.0 and update_decay(None, 4) == pytest.approx(0.75)
 
 
 def test_the_average_follows_trained_parameters_and_float_buffers_only():
@@ -34,9 +35,10 @@ def test_the_average_follows_trained_parameters_and_float_buffers_only():
                      "norm.running_var"}  # not the frozen layer, not the integer batch count
 
 
-def test_updates_give_the_exponential_average_in_closed_form():
+@pytest.mark.parametrize("decay", [0.5, None])
+def test_updates_give_the_average_in_closed_form(decay):
     module = Small()
-    average = WeightAverage(module, decay=0.5)
+    average = WeightAverage(module, decay=decay)
     start = module.linear.weight.detach().clone()
     values = [torch.full_like(start, v) for v in (1.0, 2.0, 3.0)]
     expected = start.clone()
@@ -44,8 +46,10 @@ def test_updates_give_the_exponential_average_in_closed_form():
         with torch.no_grad():
             module.linear.weight.copy_(value)
         average.update(module)
-        d = ramped_decay(0.5, n)
+        d = update_decay(decay, n)
         expected = d * expected + (1 - d) * value
+    if decay is None:  # the plain mean of what it saw, the starting weights not among them
+        assert torch.allclose(expected, torch.full_like(start, 2.0))
     assert torch.allclose(average.shadow["linear.weight"], expected)
     assert not torch.allclose(module.linear.weight, expected)
     average.copy_to(module)
@@ -64,7 +68,7 @@ def test_a_saved_average_of_another_model_is_refused():
 
 @pytest.fixture(scope="module")
 def averaged_runs(corpus, tmp_path_factory):  # noqa: F811
-    """A straight 6-step run with the average and the same run stopped after 4."""
+    """A straight 6-step run averaging steps 3-6 and the same run stopped after 4."""
     root = tmp_path_factory.mktemp("averaged")
     straight, stopped = root / "straight", root / "stopped"
     for output, steps in ((straight, 6), (stopped, 4)):
@@ -76,7 +80,7 @@ def averaged_runs(corpus, tmp_path_factory):  # noqa: F811
 def test_the_model_saved_is_the_average_and_the_checkpoint_keeps_both(averaged_runs):
     straight, _ = averaged_runs
     checkpoint = straight / "checkpoints" / "step-6"
-    assert json.loads((checkpoint / "training.json").read_text())["average"] == {"updates": 6}
+    assert json.loads((checkpoint / "training.json").read_text())["average"] == {"updates": 4}
     saved, raw, average = (load_file(path) for path in (
         straight / "model.safetensors", checkpoint / "model.safetensors", checkpoint / "average.safetensors"))
     assert average and all(torch.equal(saved[name], tensor) for name, tensor in average.items())

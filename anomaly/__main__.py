@@ -43,7 +43,7 @@ import torch
 
 from benchmarks.custom import ACC_UNITS, GYRO_UNITS
 from benchmarks.loader import load_npy
-from skeletons.arguments import add_hidden_alias, add_model_argument, comma_list, seeds
+from skeletons.arguments import add_hidden_alias, add_model_argument, comma_list, seed_list, seeds
 from skeletons.atomic import atomic_path
 from skeletons.errors import InputError, exit_on_bad_input
 from skeletons.outputs import claim_output, mark_output
@@ -301,14 +301,12 @@ def evaluate_command(args) -> list[dict]:
     unknown = [p for p in args.protocol if p not in PROTOCOLS]
     if unknown or not args.protocol:
         raise InputError(None, f"unknown protocols {unknown}; known: {', '.join(PROTOCOLS)}")
-    seed_list = list(range(args.seeds)) if isinstance(args.seeds, int) else list(args.seeds)
-    if not seed_list or len(set(seed_list)) != len(seed_list):
-        raise InputError(None, f"--seeds needs a positive count or distinct seeds, got {args.seeds}")
+    chosen_seeds = seed_list(args.seeds)
     if args.model:
         from pretrain.model import load_model
 
         load_model(args.model)  # a bad folder is refused before any work
-    payloads = [evaluate_protocol(args.model, protocol, seed_list, _detector_names(args, args.model is not None),
+    payloads = [evaluate_protocol(args.model, protocol, chosen_seeds, _detector_names(args, args.model is not None),
                                   windows=WindowSettings(args.window, args.hop, args.batch_size),
                                   settings=DetectorSettings(k=args.k), events=EventSettings(args.merge,
                                                                                             args.min_duration),

@@ -33,7 +33,7 @@ import numpy as np
 from benchmarks.markdown import markdown_table
 from experiments.seeds import spread
 from pretrain.cpu_memory import keep_freed_memory
-from skeletons.arguments import add_model_argument, seeds
+from skeletons.arguments import add_model_argument, seed_list, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 
@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> dict:
         raise InputError(args.corpora, "--corpora must be a folder (one corpus per seed is built in it)")
     args.output.mkdir(parents=True, exist_ok=True)  # after the checks: refused input leaves no folder
     args.model = Path(args.model)
-    args.seeds = list(range(args.seeds)) if isinstance(args.seeds, int) else args.seeds
+    args.seeds = seed_list(args.seeds)
     setting = Setting(config=args.config, clips=args.clips)
     models = {seed: args.model / f"seed-{seed}" for seed in args.seeds}
     with timed(timings, "pretrain"):  # corpora included

@@ -25,7 +25,7 @@ from benchmarks.registry import HAPT
 from experiments.seeds import Setting, spread
 from experiments.sim_supervised import GAITS
 from pretrain.cpu_memory import keep_freed_memory
-from skeletons.arguments import comma_list, seeds
+from skeletons.arguments import comma_list, seed_list, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 
@@ -153,13 +153,13 @@ def main(argv: list[str] | None = None) -> None:
         unknown = sorted(set(args.variants) - set(VARIANTS))
         if unknown:
             raise InputError(None, f"unknown variants {unknown}; known: {', '.join(VARIANTS)}")
-        seed_list = list(range(args.seeds)) if isinstance(args.seeds, int) else args.seeds
+        chosen_seeds = seed_list(args.seeds)
         args.output.mkdir(parents=True, exist_ok=True)
         results = args.output / "results.jsonl"
         rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
         done = {(row["variant"], row["seed"]): row for row in rows}
         for name in args.variants:
-            for seed in seed_list:
+            for seed in chosen_seeds:
                 earlier = done.get((name, seed))
                 if earlier is not None and not args.reevaluate:
                     continue

@@ -43,7 +43,7 @@ from benchmarks.prepare import prepare_windows
 from benchmarks.registry import HAPT, Placement
 from experiments.realism import HAPT_PAIRS
 from experiments.transfer import cpu_autocast
-from skeletons.arguments import comma_list, seeds
+from skeletons.arguments import comma_list, seed_list, seeds
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
 
@@ -273,10 +273,10 @@ def main(argv: list[str] | None = None) -> None:
             raise InputError(None, f"--steps must be positive, got {args.steps}")
         settings = SupervisedSettings(steps=args.steps)
         real = real_windows(args.data_root, args.classes)
-        seed_list = list(range(args.seeds)) if isinstance(args.seeds, int) else args.seeds
+        chosen_seeds = seed_list(args.seeds)
         args.output.mkdir(parents=True, exist_ok=True)
         rows = []
-        for seed in seed_list:
+        for seed in chosen_seeds:
             row = run_seed(seed, args.classes, args.data_root, args.corpora, settings, real)
             rows.append(row)
             print(f"seed {seed}: held-out simulation {row['simulated_held_out']['acc']:.3f}, "
@@ -288,9 +288,9 @@ def main(argv: list[str] | None = None) -> None:
 
             activities = [HAPT_PAIRS[name] for name in args.classes]
             parts = [device_windows(corpus_folder(args.corpora, settings.clips, s), activities)
-                     for s in (seed_list[0], seed_list[0] + 1)]
+                     for s in (chosen_seeds[0], chosen_seeds[0] + 1)]
             imu, mask, targets = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-            simulated = (*augmented_once(imu, mask, load_config("cpu-small").augment, seed_list[0]), targets)
+            simulated = (*augmented_once(imu, mask, load_config("cpu-small").augment, chosen_seeds[0]), targets)
         zero_shot = [zero_shot_among(model, args.classes, real, simulated) for model in args.model]
         write_text_atomic(args.output / "results.jsonl", "".join(json.dumps(row) + "\n" for row in rows))
         if zero_shot:

@@ -16,6 +16,8 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .errors import InputError
+
 
 def comma_list(item: Callable[[str], Any] = str) -> Callable[[str], list]:
     """An argparse ``type``: ``"a,b"`` -> ``[item("a"), item("b")]`` (empty parts dropped)."""
@@ -38,11 +40,19 @@ def flatten(values: Sequence[list] | list | None) -> list | None:
 
 def seeds(text: str) -> int | list[int]:
     """An argparse ``type`` for ``--seeds``: a count (``3``: seeds 0, 1, 2) or a comma list (``0,3,7``).
-    Whether the count is positive and the seeds distinct is for the library to say (one error path)."""
+    Whether the count is positive and the seeds distinct is :func:`seed_list`'s to say (one error path)."""
     try:
         return int(text) if "," not in text else [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"--seeds takes a count or a comma list of seeds, got {text!r}") from None
+
+
+def seed_list(value: int | Sequence[int]) -> list[int]:
+    """The seeds a :func:`seeds` value names (a count n: 0..n-1); refuses none and repeats (``InputError``)."""
+    chosen = list(range(value)) if isinstance(value, int) else list(value)
+    if not chosen or len(set(chosen)) != len(chosen):
+        raise InputError(None, f"--seeds needs a positive count or distinct seeds, got {value}")
+    return chosen
 
 
 def add_hidden_alias(parser: argparse.ArgumentParser | argparse._ArgumentGroup, old: str, dest: str,

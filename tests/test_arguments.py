@@ -5,7 +5,8 @@ import argparse
 
 import pytest
 
-from skeletons.arguments import add_hidden_alias, add_model_argument, comma_list, flatten, require, seeds
+from skeletons.arguments import add_hidden_alias, add_model_argument, comma_list, flatten, require, seed_list, seeds
+from skeletons.errors import InputError
 
 
 def parser() -> argparse.ArgumentParser:
@@ -26,6 +27,13 @@ def parser() -> argparse.ArgumentParser:
 def test_one_vocabulary_and_the_old_spellings_parse_alike(argv, model, k, seed, rate):
     args = parser().parse_args(argv)
     assert (args.model, flatten(args.k), args.seeds, args.input_rate) == (model, k, seed, rate)
+
+
+def test_seeds_name_a_count_or_a_list_and_never_none_or_repeats():
+    assert seed_list(3) == [0, 1, 2] and seed_list([4, 0]) == [4, 0]
+    for value in (0, [], [1, 1]):  # "--seeds 0" once ran a recipe over no seeds and said nothing
+        with pytest.raises(InputError, match="--seeds"):
+            seed_list(value)
 
 
 def test_old_spellings_are_hidden_from_help():

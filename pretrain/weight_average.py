@@ -61,7 +61,11 @@ class WeightAverage:
 
     @torch.no_grad()
     def copy_to(self, module: torch.nn.Module) -> None:
-        """Write the averages into ``module``'s parameters and buffers."""
+        """Write the averages into ``module``'s parameters and buffers; before the first update there is no
+        average and ``module`` is left as it is (a run stopped before ``train.average_from`` saves its last
+        weights, not its first)."""
+        if self.updates == 0:
+            return
         current = tracked_tensors(module)
         for name, average in self.shadow.items():
             current[name].copy_(average)

@@ -56,6 +56,16 @@ def test_updates_give_the_average_in_closed_form(decay):
     assert torch.allclose(module.linear.weight, expected)
 
 
+def test_an_average_of_no_steps_leaves_the_weights_as_they_are():
+    module = Small()
+    average = WeightAverage(module, decay=None)
+    with torch.no_grad():
+        module.linear.weight.add_(1.0)
+    trained = module.linear.weight.detach().clone()
+    average.copy_to(module)
+    assert torch.equal(module.linear.weight, trained)
+
+
 def test_a_saved_average_of_another_model_is_refused():
     average = WeightAverage(Small(), decay=0.9)
     tensors, updates = average.state_dict()

@@ -450,10 +450,19 @@ def _train(config: PretrainConfig, corpus: Path, output: Path, accelerator, run_
             run.average.copy_to(run.unwrapped)
         run.unwrapped.set_text_centre(corpus_text_centre(run.unwrapped.eval(), load_corpus(corpus)["texts"]))
         data = {"window": window, "rate_hz": config.data.rate_hz, "channels": channels}
-        run.unwrapped.save(output, extra={"data": data, "trained": {"config": config.name, "steps": state.step,
-                                                                    "corpus": str(corpus)}})
+        trained = {"config": config.name, "steps": state.step, "corpus": str(corpus),
+                   "weights": saved_weights(settings, run.average, state.step)}
+        run.unwrapped.save(output, extra={"data": data, "trained": trained})
     accelerator.end_training()
     return {"steps": state.step, "loss": last_loss}
+
+
+def saved_weights(settings: TrainConfig, average: WeightAverage | None, step: int) -> str:
+    """What the saved model's weights are, in words, for its ``config.json``."""
+    if average is None or average.updates == 0:
+        return f"step {step}"
+    kind = "mean" if average.decay is None else f"exponential average (decay {average.decay})"
+    return f"{kind} of steps {step - average.updates + 1}-{step}"
 
 
 def accelerator_broadcast_id(accelerator) -> str:

@@ -97,6 +97,7 @@ def test_the_model_saved_is_the_average_and_the_checkpoint_keeps_both(averaged_r
     trained = [name for name in average if not torch.equal(raw[name], average[name])]
     assert any(name.startswith("imu_encoder.") for name in trained)
     assert all(torch.equal(saved[name], raw[name]) for name in raw if name not in average)  # frozen tower
+    assert json.loads((straight / "config.json").read_text())["trained"]["weights"] == "mean of steps 3-6"
 
 
 def test_a_stopped_averaged_run_resumed_equals_the_straight_run(corpus, averaged_runs, tmp_path):  # noqa: F811

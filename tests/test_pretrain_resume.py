@@ -28,14 +28,19 @@ def one_line_refusal(result, *words):
     return lines[0]
 
 
+def straight_and_stopped(corpus, root, schedule):  # noqa: F811
+    """Under ``root``: a straight 6-step run of ``schedule`` and the same run stopped after 4."""
+    straight, stopped = root / "straight", root / "stopped"
+    for output, steps in ((straight, 6), (stopped, 4)):
+        result = pretrain("--corpus", corpus, "--output", output, "--max-steps", steps, *schedule)
+        assert result.returncode == 0, result.stderr
+    return straight, stopped
+
+
 @pytest.fixture(scope="module")
 def runs(corpus, tmp_path_factory):  # noqa: F811
     """A straight 6-step run and the same run stopped after 4 (checkpoint step-4)."""
-    root = tmp_path_factory.mktemp("runs")
-    straight, stopped = root / "straight", root / "stopped"
-    for output, steps in ((straight, 6), (stopped, 4)):
-        result = pretrain("--corpus", corpus, "--output", output, "--max-steps", steps, *SCHEDULE)
-        assert result.returncode == 0, result.stderr
+    straight, stopped = straight_and_stopped(corpus, tmp_path_factory.mktemp("runs"), SCHEDULE)
     assert sorted(p.name for p in (stopped / "checkpoints").iterdir()) == ["step-2", "step-4"]
     return straight, stopped
 

@@ -9,7 +9,7 @@ from safetensors.torch import load_file
 
 from pretrain.weight_average import WeightAverage, tracked_tensors, update_decay
 from tests.test_pretrain import corpus, pretrain  # noqa: F401  (corpus is a fixture)
-from tests.test_pretrain_resume import SCHEDULE, differing
+from tests.test_pretrain_resume import SCHEDULE, differing, straight_and_stopped
 
 AVERAGED = [*SCHEDULE, "--set", "train.weight_average=uniform", "--set", "train.average_from=3"]  # steps 3-6
 
@@ -79,12 +79,7 @@ def test_a_saved_average_of_another_model_is_refused():
 @pytest.fixture(scope="module")
 def averaged_runs(corpus, tmp_path_factory):  # noqa: F811
     """A straight 6-step run averaging steps 3-6 and the same run stopped after 4."""
-    root = tmp_path_factory.mktemp("averaged")
-    straight, stopped = root / "straight", root / "stopped"
-    for output, steps in ((straight, 6), (stopped, 4)):
-        result = pretrain("--corpus", corpus, "--output", output, "--max-steps", steps, *AVERAGED)
-        assert result.returncode == 0, result.stderr
-    return straight, stopped
+    return straight_and_stopped(corpus, tmp_path_factory.mktemp("averaged"), AVERAGED)
 
 
 def test_the_model_saved_is_the_average_and_the_checkpoint_keeps_both(averaged_runs):

@@ -73,7 +73,8 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
                      "09c9143)", Setting(overrides=("train.weight_average=none",))),
     "ema-0.99": ("the saved weights are the exponential moving average of the trained ones, decay 0.99 (ramped: "
                  "0.971 at step 300)", Setting(overrides=("train.weight_average=ema", "train.ema_decay=0.99"))),
-    "average-150": ("the saved weights are the mean of the weights after every step from step 150 on (SWAD)",
+    "average-150": ("the saved weights are the mean of the weights after every step from step 150 on (SWAD; "
+                    "cpu-small since 09c9143, so base too)",
                     Setting(overrides=("train.weight_average=uniform", "train.average_from=150"))),
     "average-100": ("the saved weights are the mean of the weights after every step from step 100 on (SWAD)",
                     Setting(overrides=("train.weight_average=uniform", "train.average_from=100"))),

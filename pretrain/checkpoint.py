@@ -226,13 +226,13 @@ def load_training_state(folder: Path, run, state: dict[str, Any]) -> None:
 
     accelerator = run.accelerator
     run.unwrapped.load_state_dict(tensors("model.safetensors"))
-    if run.average is not None:  # a run resumed from a checkpoint without an average starts one from its weights
+    if run.average is not None and "average" in state:
+        try:
+            run.average.load_state_dict(tensors(AVERAGE_FILE), state["average"]["updates"])
+        except ValueError as error:
+            raise InputError(folder / AVERAGE_FILE, str(error)) from None
+    elif run.average is not None:  # resumed (--allow-changes) from a run without one: start it from these weights
         run.average = WeightAverage(run.unwrapped, run.average.decay)
-        if "average" in state:
-            try:
-                run.average.load_state_dict(tensors(AVERAGE_FILE), state["average"]["updates"])
-            except ValueError as error:
-                raise InputError(folder / AVERAGE_FILE, str(error)) from None
     run.optimizer.load_state_dict(unflatten_optimizer(tensors("optimizer.safetensors"), state["optimizer"]))
     run.scheduler.load_state_dict({**state["scheduler"], "lr_lambdas": [None] * len(state["scheduler"]["base_lrs"])})
     run.state.load_state_dict(state["position"])

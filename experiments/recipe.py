@@ -78,6 +78,8 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
                     Setting(overrides=("train.weight_average=uniform", "train.average_from=150"))),
     "average-100": ("the saved weights are the mean of the weights after every step from step 100 on (SWAD)",
                     Setting(overrides=("train.weight_average=uniform", "train.average_from=100"))),
+    "worn-varied": ("each corpus clip's device mounted anywhere from rigid to as loose as the worn sensor model's "
+                    "(simulate.sensor.SensorModel.worn_varied)", Setting(sensor="worn-varied")),
     "wider": ("ST-GCN twice as wide (64-256)",
               Setting(overrides=("model.imu_encoder.channels=[64, 64, 128, 128, 256]",))),
 }

@@ -17,15 +17,18 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Setting:
-    """A pretraining setting: a bundled config, overrides (``section.key=value``) and the corpus size."""
+    """A pretraining setting: a bundled config, overrides (``section.key=value``), the corpus size and the
+    corpus's sensor model (one of :data:`simulate.corpus.SENSOR_MODELS`)."""
 
     config: str = "cpu-small"
     overrides: tuple[str, ...] = ()
     clips: int = 2000
+    sensor: str = "calibrated"  # simulate.corpus.DEFAULT_SENSOR (not imported here: datasets loads slowly)
 
 
-def corpus_folder(corpora: Path, clips: int, seed: int) -> Path:
-    return corpora / f"procedural-{clips}-seed{seed}"
+def corpus_folder(corpora: Path, clips: int, seed: int, sensor: str = "calibrated") -> Path:
+    """Where the procedural corpus of ``clips`` clips, ``seed`` and ``sensor`` model lives under ``corpora``."""
+    return corpora / (f"procedural-{clips}-seed{seed}" + ("" if sensor == "calibrated" else f"-{sensor}"))
 
 
 def resolved_config(setting: Setting, seed: int):
@@ -42,7 +45,8 @@ def pretrain_seed(setting: Setting, seed: int, model_dir: Path, corpora: Path, e
     from pretrain.train import train
     from simulate.corpus import built_fingerprint, procedural_corpus
 
-    corpus = procedural_corpus(corpus_folder(corpora, setting.clips, seed), setting.clips, seed=seed)
+    corpus = procedural_corpus(corpus_folder(corpora, setting.clips, seed, setting.sensor), setting.clips,
+                               seed=seed, sensor=setting.sensor)
     config = resolved_config(setting, seed)
     # What the run was trained with (the config's name aside, the corpus by its fingerprint), so a finished run
     # is reused exactly when the same settings and the same corpus come back, under any config name or

@@ -36,9 +36,10 @@ NO_DESCRIPTION_HINT = ("no clip has a description to train on: give captions wit
 
 #: Sensor error models a corpus can be simulated with: :meth:`simulate.sensor.SensorModel.calibrated` (the
 #: default: a consumer IMU as phones and watches deliver it), :meth:`~simulate.sensor.SensorModel.worn` (the
-#: same on a strap or clip that gives), :meth:`~simulate.sensor.SensorModel.consumer` (the uncalibrated
+#: same on a strap or clip that gives), ``worn-varied`` (:meth:`~simulate.sensor.SensorModel.worn_varied`: each
+#: clip's mount from rigid to that loose), :meth:`~simulate.sensor.SensorModel.consumer` (the uncalibrated
 #: data-sheet part) and ideal sensors.
-SENSOR_MODELS = ("calibrated", "worn", "consumer", "ideal")
+SENSOR_MODELS = ("calibrated", "worn", "worn-varied", "consumer", "ideal")
 #: The sensor model a corpus is simulated with unless told otherwise (and the one ``experiments.realism``
 #: compares with real devices).
 DEFAULT_SENSOR = "calibrated"
@@ -119,7 +120,7 @@ def sensor_model(name: str):
 
     if name not in SENSOR_MODELS:
         raise ValueError(f"unknown sensor model {name!r}; expected {', '.join(SENSOR_MODELS)}")
-    return None if name == "ideal" else getattr(SensorModel, name)()
+    return None if name == "ideal" else getattr(SensorModel, name.replace("-", "_"))()
 
 
 def clip_seed(seed: int, row_id: str) -> int:

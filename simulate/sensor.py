@@ -42,6 +42,8 @@ class SensorModel:
     mount_compliance: rad per m/s^2: the device tilts on its strap or clip by this much per unit of change in
         the specific force across its z axis, up to :data:`MOUNT_TILT_LIMIT` (:func:`mount_wobble`), so its
         gyroscope reads the tilt's rate on top of the body's rotation, and its accelerometer the tilted force.
+    mount_varies: each clip's compliance is drawn uniformly between 0 and ``mount_compliance`` (from rigid to
+        loose, as people wear a watch or clip a phone), instead of every clip's being ``mount_compliance``.
     """
 
     acc_noise_density: float = 0.0
@@ -56,11 +58,15 @@ class SensorModel:
     gyro_range: float = math.inf
     adc_bits: int | None = None
     mount_compliance: float = 0.0
+    mount_varies: bool = False
 
     def __post_init__(self) -> None:
         for field in fields(self):
             value = getattr(self, field.name)
-            if field.name == "adc_bits":
+            if field.name == "mount_varies":
+                if not isinstance(value, bool):
+                    raise ValueError(f"SensorModel.mount_varies must be a bool, got {value!r}")
+            elif field.name == "adc_bits":
                 if value is not None and not (isinstance(value, int) and value >= 2):
                     raise ValueError(f"SensorModel.adc_bits must be an integer >= 2 or None, got {value!r}")
             elif not (value > 0 if field.name.endswith("_range") else value >= 0):
@@ -145,6 +151,13 @@ class SensorModel:
         """
         return replace(cls.calibrated(), mount_compliance=0.015)
 
+    @classmethod
+    def worn_varied(cls) -> SensorModel:
+        """The :meth:`worn` part, each clip's mount anywhere from rigid to as loose as :meth:`worn`'s
+        (``mount_varies``): the corpus holds the rigid mount's readings and the loose mount's and all between,
+        so neither is the only way a device can be worn."""
+        return replace(cls.worn(), mount_varies=True)
+
     def noise_std(self, rate_hz: float) -> tuple[float, float]:
         """Per-sample white-noise standard deviation (accelerometer, gyroscope) at ``rate_hz``."""
         band = math.sqrt(rate_hz / 2.0)
@@ -155,6 +168,18 @@ class SensorModel:
         if self.adc_bits is None:
             raise ValueError("this SensorModel does not quantize (adc_bits is None)")
         return 2.0 * self.acc_range / 2**self.adc_bits, 2.0 * self.gyro_range / 2**self.adc_bits
+
+    def _clip_compliance(self, rng: np.random.Generator | Sequence[np.random.Generator],
+                         clips: int) -> float | np.ndarray:
+        """The mount compliance: the model's, or with ``mount_varies`` one per clip (clips, 1, 1, 1), drawn from
+        the clip's own generator (or the batch's) before any other draw."""
+        if not self.mount_varies:
+            return self.mount_compliance
+        if isinstance(rng, np.random.Generator):
+            draws = rng.random(clips)
+        else:
+            draws = np.array([generator.random() for generator in rng])
+        return self.mount_compliance * draws.reshape(clips, 1, 1, 1)
 
     def apply(self, imu: np.ndarray, rate_hz: float,
               rng: np.random.Generator | Sequence[np.random.Generator]) -> np.ndarray:
@@ -171,7 +196,7 @@ class SensorModel:
         if self == SensorModel.ideal():
             return out
         if self.mount_compliance:
-            out = mount_wobble(out, rate_hz, self.mount_compliance)
+            out = mount_wobble(out, rate_hz, self._clip_compliance(rng, out.shape[0]))
         # Torch on the numpy buffer, viewed as (B, T, J * 6) with per-channel vectors tiled over the joints:
         # its kernels vectorise along a contiguous last dimension (a size-6 one broadcast runs 5x slower)
         # and fuse steps (addcmul), so the arithmetic is a few passes over the readings; the draws dominate.
@@ -208,13 +233,14 @@ class SensorModel:
 MOUNT_TILT_LIMIT = 0.1
 
 
-def mount_wobble(imu: np.ndarray, rate_hz: float, compliance: float) -> np.ndarray:
+def mount_wobble(imu: np.ndarray, rate_hz: float, compliance: float | np.ndarray) -> np.ndarray:
     """Readings (..., T, J, 6) of devices that tilt on a compliant mount, from rigidly mounted ones (time on
     axis -3, sampled at ``rate_hz``): each tilts by ``theta = compliance * (z x f)`` about its own axes, f
     the specific force it reads less the clip's mean (where the mount rests), so the force across its z axis
     (the strap's normal) rocks it, by at most :data:`MOUNT_TILT_LIMIT` (``tanh``). The gyroscope
     adds theta's rate, the derivative of a cubic spline through it (central differences would read a 4 Hz
-    rocking at 10 Hz a quarter as fast), and the accelerometer reads f turned by -theta (to first order)."""
+    rocking at 10 Hz a quarter as fast), and the accelerometer reads f turned by -theta (to first order).
+    ``compliance`` is one number or an array that broadcasts against (..., T, J, 1), e.g. one per clip."""
     force = imu[..., :3]
     load = force - force.mean(axis=-3, keepdims=True)  # the clip's steady load sets where the mount rests
     theta = compliance * np.stack([-load[..., 1], load[..., 0], np.zeros_like(load[..., 0])], axis=-1)

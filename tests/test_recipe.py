@@ -89,7 +89,7 @@ def test_a_finished_run_is_reused_only_with_the_corpus_it_was_trained_on(tmp_pat
         (model_dir / "model.safetensors").write_bytes(b"")
         (model_dir / "config.json").write_text("{}")
 
-    monkeypatch.setattr(simulate.corpus, "procedural_corpus", lambda folder, clips, seed: folder)
+    monkeypatch.setattr(simulate.corpus, "procedural_corpus", lambda folder, clips, seed, sensor: folder)
     monkeypatch.setattr(simulate.corpus, "built_fingerprint", lambda folder: fingerprint["value"])
     monkeypatch.setattr(pretrain.train, "train", fake_train)
     run = tmp_path / "run"
@@ -99,3 +99,26 @@ def test_a_finished_run_is_reused_only_with_the_corpus_it_was_trained_on(tmp_pat
     fingerprint["value"] = "consumer-b"
     pretrain_seed(Setting(), 0, run, tmp_path / "corpora")
     assert trained == ["calibrated-a", "consumer-b"]
+
+
+def test_a_settings_sensor_model_builds_its_own_corpus(tmp_path, monkeypatch):
+    import pretrain.train
+    import simulate.corpus
+    from experiments.seeds import Setting, pretrain_seed
+
+    built = []
+
+    def fake_corpus(folder, clips, seed, sensor):
+        built.append((folder.name, sensor))
+        return folder
+
+    def fake_train(config, corpus, model_dir, resume, evaluate, evaluate_every):
+        model_dir.mkdir(parents=True, exist_ok=True)
+        (model_dir / "config.json").write_text("{}")
+
+    monkeypatch.setattr(simulate.corpus, "procedural_corpus", fake_corpus)
+    monkeypatch.setattr(simulate.corpus, "built_fingerprint", lambda folder: "any")
+    monkeypatch.setattr(pretrain.train, "train", fake_train)
+    for setting in (Setting(), Setting(sensor="worn-varied")):
+        pretrain_seed(setting, 3, tmp_path / setting.sensor, tmp_path / "corpora")
+    assert built == [("procedural-2000-seed3", "calibrated"), ("procedural-2000-seed3-worn-varied", "worn-varied")]

@@ -144,6 +144,23 @@ def test_worn_is_the_calibrated_part_on_a_compliant_mount():
     assert dataclasses.replace(worn, mount_compliance=0.0) == calibrated
 
 
+def test_worn_varied_mounts_each_clip_from_rigid_to_loose_by_its_own_generator():
+    from simulate.sensor import mount_wobble
+
+    assert dataclasses.replace(SensorModel.worn_varied(), mount_varies=False) == SensorModel.worn()
+    noiseless = dataclasses.replace(SensorModel.ideal(), mount_compliance=0.015, mount_varies=True)
+    rate, seeds = 20.0, range(16)
+    imu = np.random.default_rng(0).normal(size=(len(seeds), 200, 2, 6)) * [3, 3, 3, 1, 1, 1]
+    out = noiseless.apply(imu, rate, [np.random.default_rng(s) for s in seeds])
+    for seed, clip, read in zip(seeds, imu, out):
+        compliance = 0.015 * np.random.default_rng(seed).random()  # the clip's generator's first draw
+        np.testing.assert_allclose(read, mount_wobble(clip, rate, compliance), rtol=1e-5, atol=1e-5)
+        alone = noiseless.apply(clip[None], rate, [np.random.default_rng(seed)])[0]
+        np.testing.assert_array_equal(alone, read)  # whatever it is batched with
+    added = np.abs(out[..., 3:] - imu[..., 3:]).mean(axis=(1, 2, 3))
+    assert added.min() < 0.3 * added.max()  # tight and loose mounts in one corpus
+
+
 def test_mount_wobble_reads_the_rate_of_a_tilt_that_follows_the_force_across_the_mount():
     from simulate.sensor import MOUNT_TILT_LIMIT, mount_wobble
 

@@ -28,6 +28,14 @@ def test_series_stats_of_a_known_signal():
     assert realism.series_stats(brown, gyro[:1].repeat(4000, 0), rate)["slope"] < -1.5
 
 
+def test_band_rms_splits_a_known_signal_by_band():
+    rate = 10.0
+    t = np.arange(1000) / rate
+    x = np.stack([2.0 * np.sin(2 * np.pi * 1.0 * t), np.sin(2 * np.pi * 4.0 * t), 0 * t + 3.0], -1)
+    np.testing.assert_allclose(realism.band_rms(x, rate, realism.WRIST_BANDS_HZ), [2 / np.sqrt(2), 0, 1 / np.sqrt(2)],
+                               atol=0.03)
+
+
 def test_impact_ripple_rings_after_each_impact_only():
     t = np.arange(200) / 100.0
     ripple = impact_ripple(t, [0.5, 1.2], 0.002, 5.0, 0.05)

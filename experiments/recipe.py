@@ -85,6 +85,8 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
 }
 #: The figures of the table, as (column, path into a result line).
 FIGURES = (("BM train zero-shot", ("basicmotions", "acc")), ("HAPT train zero-shot", ("hapt", "zero_shot", "acc")),
+           ("BM train normalised", ("basicmotions", "normalised", "acc")),
+           ("HAPT train normalised", ("hapt", "zero_shot", "normalised", "acc")),
            ("BM train calibrated", ("basicmotions", "calibrated", "acc")),
            ("HAPT train calibrated", ("hapt", "zero_shot", "calibrated", "acc")),
            ("probe k=1 pretrained", ("hapt", "probe", "1", "pretrained-encoder", "acc_mean")),

@@ -45,6 +45,7 @@ from pretrain.model import MotionTextModel, build_imu_encoder
 from pretrain.train import resolve_mixed_precision
 from zero_shot.calibration import cross_fitted, fit_calibration
 from zero_shot.prompts import class_text_embeddings
+from zero_shot.reference import reference_calibration, reference_windows
 
 DEFAULT_DATA_ROOT = "../shared/data"
 PROTOCOLS = ("select", "report")
@@ -161,14 +162,22 @@ def probe_scores(train_features: np.ndarray, train_targets: np.ndarray, test_fea
 
 
 def zero_shot_metrics(model: MotionTextModel, embedded: np.ndarray, split: BenchmarkSplit,
-                      unlabeled: np.ndarray | None = None, cross_fit: bool = False) -> dict:
+                      unlabeled: np.ndarray | None = None, cross_fit: bool = False,
+                      reference: np.ndarray | None = None) -> dict:
     """Zero-shot metrics from precomputed unit embeddings of ``split``'s windows, and the confusion matrix
     (``confusion``: rows true, columns predicted, in the split's class order). With ``unlabeled`` (unit
     embeddings of other windows of the same device) or ``cross_fit`` (calibrate each half of the windows on
-    the other), also ``calibrated``: the same figures after :mod:`zero_shot.calibration`."""
+    the other), also ``calibrated``: the same figures after :mod:`zero_shot.calibration`. With ``reference``
+    (unit embeddings of :func:`zero_shot.reference.reference_windows`), also ``normalised``: the figures
+    after standardising each class's score over those simulated windows, which reads nothing of the device."""
     classes = class_text_embeddings(model, split.descriptions).float().numpy()
     scores = embedded @ classes.T
     result = {**classification_metrics(scores, split.targets), "confusion": confusion(scores, split.targets).tolist()}
+    if reference is not None:
+        normalised = reference_calibration(reference @ classes.T).apply(scores)
+        result["normalised"] = {**classification_metrics(normalised, split.targets),
+                                "confusion": confusion(normalised, split.targets).tolist(),
+                                "fitted_on": f"{len(reference)} simulated windows at the device's joints"}
     if unlabeled is not None or cross_fit:
         calibrated = (cross_fitted(scores) if unlabeled is None
                       else fit_calibration(unlabeled @ classes.T).apply(scores))
@@ -182,6 +191,12 @@ def zero_shot_metrics(model: MotionTextModel, embedded: np.ndarray, split: Bench
 def embeddings(model: MotionTextModel, split: BenchmarkSplit) -> np.ndarray:
     """Unit embeddings of every window of ``split``."""
     return encode(model, *prepare_split(split, use_gyro=model.channels == 6))[1]
+
+
+def reference_embeddings(model: MotionTextModel, dataset) -> np.ndarray:
+    """Unit embeddings of the simulated reference windows of ``dataset``'s device
+    (:func:`zero_shot.reference.reference_windows`)."""
+    return encode(model, *reference_windows(dataset, use_gyro=model.channels == 6))[1]
 
 
 def _features(model: MotionTextModel, random: torch.nn.Module, split: BenchmarkSplit, random_every: int = 1
@@ -290,7 +305,8 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
     result = {"model": os.fspath(model_dir), "protocol": protocol,
               "basicmotions": {"split": bm_split,
                                **zero_shot_metrics(model, bm_features["zero-shot-embedding"], bm, unlabeled,
-                                                   cross_fit=unlabeled is None)}}
+                                                   cross_fit=unlabeled is None,
+                                                   reference=reference_embeddings(model, BASIC_MOTIONS))}}
     if protocol == "report":  # shots from the 40 training series, scored on the 40 test series
         pool, pool_targets, plan = _shot_pool(model, random, bm_train, settings, f"bm-{tag}")
         result["basicmotions"]["probe"] = probes(pool, pool_targets, plan, bm_features, bm.targets,
@@ -311,7 +327,8 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
     pool, pool_targets, plan = _shot_pool(model, random, pool_split, settings, f"hapt-{tag}")
     result["hapt"] = {"scored_on": where, "n": len(scored_split.y), "probe_n": len(scored["probe_rows"]),
                       "zero_shot": zero_shot_metrics(model, scored["zero-shot-embedding"], scored_split,
-                                                     embeddings(model, pool_split)),
+                                                     embeddings(model, pool_split),
+                                                     reference=reference_embeddings(model, HAPT)),
                       "probe": probes(pool, pool_targets, plan, scored, scored_split.targets[scored["probe_rows"]],
                                       HAPT.classes, minirocket_cache)}
     return result

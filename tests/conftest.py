@@ -64,3 +64,12 @@ def save_tiny_model(folder: Path, channels: tuple[int, ...] = (8, 16), strides: 
     MotionTextModel(channels=6, imu_encoder={"channels": list(channels), "strides": list(strides)},
                     text_tower={"kind": "minilm"}, embed_dim=32).save(folder)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def few_reference_clips(monkeypatch):
+    """Zero-shot normalisation simulates 512 library clips per device (:mod:`zero_shot.reference`); tests
+    that reach it through the demo or the transfer protocols simulate 16."""
+    import zero_shot.reference
+
+    monkeypatch.setattr(zero_shot.reference, "REFERENCE_CLIPS", 16)

@@ -27,6 +27,8 @@ def test_demo_writes_summary_over_seeds_and_plots(tmp_path, capsys):
     assert abs(zero["acc_mean"] - sum(accuracies) / 3) < 1e-9 and zero["acc_std"] >= 0
     assert zero["acc_min"] == min(accuracies)
     assert "hapt" not in summary["zero_shot"]  # no hapt.npz under the data root
+    plain = summary["zero_shot_plain"]["basicmotions"]
+    assert [row["seed"] for row in plain["per_seed"]] == [0, 1, 2] and 0 <= plain["acc_mean"] <= 1
     calibrated = summary["zero_shot_calibrated"]["basicmotions"]
     assert [row["seed"] for row in calibrated["per_seed"]] == [0, 1, 2] and 0 <= calibrated["acc_mean"] <= 1
     # Three different corpora and models: corpus seed and training seed both follow the seed.

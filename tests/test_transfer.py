@@ -60,6 +60,11 @@ def test_protocols_end_to_end(tmp_path, protocol):
     assert hapt["zero_shot"]["calibrated"]["fitted_on"] == f"{4 if protocol == 'select' else 8} other windows, unlabeled"
     assert result["basicmotions"]["calibrated"]["fitted_on"] == (
         "the other half of the scored windows" if protocol == "select" else "40 other windows, unlabeled")
+    # Zero-shot normalised over simulated windows at each device's joint (16 clips in tests, conftest).
+    for entry in (hapt["zero_shot"], result["basicmotions"]):
+        normalised = entry["normalised"]
+        assert np.asarray(normalised["confusion"]).sum() == entry["n"] and 0 <= normalised["acc"] <= 1
+        assert normalised["fitted_on"] == "16 simulated windows at the device's joints"
     # Without the archive HAPT is left out, BasicMotions still runs.
     assert "hapt" not in evaluate_transfer(model, protocol, tmp_path / "nothing", settings)
 

@@ -27,6 +27,10 @@ report sets the paper's columns beside ours only for runs made the reference's w
 ``--calibrate-on train`` standardises each class's scores over the dataset's training windows, read without
 their labels (:mod:`zero_shot.calibration`): a label-free correction for the device, recorded in the JSON.
 
+``--normalise simulated`` standardises them instead over simulated windows of the procedural library at the
+device's joints, rate and gravity convention (:mod:`zero_shot.reference`): nothing of the device is read, so the
+result is still zero-shot (the demo's headline zero-shot; README, "Normalising scores on simulated windows").
+
 ``--baseline llm`` asks a language or vision-language model on any OpenAI-compatible server to classify the
 same windows (:mod:`zero_shot.llm_baseline`): beside the model given by ``--model``, or alone without it.
 """
@@ -49,7 +53,7 @@ from skeletons.errors import exit_on_bad_input
 from .llm_baseline import add_llm_arguments, llm_settings, run_llm_baseline_document
 from .protocol import add_protocol_arguments, zero_shot_protocol
 from .report import write_report
-from .run import DEFAULT_DATA_ROOT, load_splits, run_zero_shot
+from .run import DEFAULT_DATA_ROOT, NORMALISATIONS, load_splits, run_zero_shot
 from .windows import WINDOW_S
 
 
@@ -65,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--calibrate-on", choices=SPLITS, default=None,
                         help="standardise each class's scores over this other split's windows, unlabeled "
                              "(zero_shot.calibration; e.g. train when scoring test)")
+    parser.add_argument("--normalise", choices=NORMALISATIONS, default="none",
+                        help="simulated: standardise each class's scores over simulated windows of the library at "
+                             "the device's joints (zero_shot.reference); reads nothing of the device")
     parser.add_argument("--output", help="write the JSON results here (default: print them)")
     parser.add_argument("--report", help="write a markdown report here, confusion-matrix PNGs beside it")
     parser.add_argument("--batch-size", type=int, default=256, help="series per encoder batch (default 256)")
@@ -116,7 +123,8 @@ def run(args: argparse.Namespace) -> dict:
         protocol = zero_shot_protocol(args.protocol, class_text=args.class_text, resampling=args.resampling)
         payload = run_zero_shot(args.model, splits, data_root=args.data_root, split=args.split,
                                 batch_size=args.batch_size, device=args.device, gravity=gravity,
-                                progress=sys.stderr.isatty(), protocol=protocol, calibrate_on=args.calibrate_on)
+                                progress=sys.stderr.isatty(), protocol=protocol, calibrate_on=args.calibrate_on,
+                                normalise=args.normalise)
         payload.update(skipped=skipped, failed={**failed, **payload["failed"]})
     if settings is not None:
         section = run_llm_baseline_document(splits, settings, split=args.split, progress=sys.stderr.isatty())

@@ -22,12 +22,16 @@ from pretrain import load_model
 from pretrain.model import MotionTextModel
 from skeletons.errors import InputError
 
-from .calibration import fit_calibration
-from .evaluate import DatasetResult, evaluate_split
-from .prompts import TEMPLATES
+from . import reference
+from .calibration import ScoreCalibration, fit_calibration
+from .evaluate import DatasetResult, evaluate_split, zero_shot_scores
+from .prompts import TEMPLATES, class_text_embeddings
 from .protocol import ZeroShotProtocol, zero_shot_protocol
+from .reference import reference_calibration, reference_windows
 
 DEFAULT_DATA_ROOT = "data/benchmarks"
+#: How zero-shot scores may be standardised without the device's data (``normalise``).
+NORMALISATIONS = ("none", "simulated")
 Benchmark = str | Dataset | BenchmarkSplit | Callable[[], BenchmarkSplit]
 
 
@@ -73,13 +77,17 @@ def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequen
                   data_root: str | os.PathLike = DEFAULT_DATA_ROOT, split: str = "test", batch_size: int = 256,
                   device: str = "cpu", gravity: Literal["keep", "remove"] = "keep",
                   templates: tuple[str, ...] = TEMPLATES, progress: bool = False,
-                  protocol: ZeroShotProtocol | str = "ours", calibrate_on: str | None = None) -> dict:
+                  protocol: ZeroShotProtocol | str = "ours", calibrate_on: str | None = None,
+                  normalise: Literal["none", "simulated"] = "none") -> dict:
     """Zero-shot metrics of ``model`` (a model folder or a loaded model) on ``benchmarks``; the document.
 
     ``protocol`` is a :class:`zero_shot.protocol.ZeroShotProtocol` or a protocol name (``ours``, ``unimts``):
     how class text is built and how series are resampled. ``calibrate_on`` names another split of each
     registered dataset (``"train"`` for the test split) whose windows, unlabeled, calibrate its scores
     (:mod:`zero_shot.calibration`); a dataset without that split fails as an unreadable one does.
+    ``normalise="simulated"`` standardises them instead over simulated windows of the library at each
+    dataset's joints, rate and gravity convention (:mod:`zero_shot.reference`), which reads nothing of the
+    device, so the result stays zero-shot.
 
     Returns:
         ``{"model_folder", "model": {"channels", "embed_dim"}, "protocol", "results": {name: metrics},
@@ -88,8 +96,13 @@ def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequen
         [0, 1] (:func:`benchmarks.metrics.classification_metrics`). ``average`` is over the paper's datasets only
         (those with a paper level; empty when none ran), ``average_outside_paper`` over the others (BasicMotions,
         HAPT, custom data). ``protocol`` records the protocol's name and settings, and ``calibration`` the
-        split calibrated on and each dataset's number of unlabeled windows (None without one).
+        split calibrated on and each dataset's number of unlabeled windows (None without one), ``normalisation``
+        the number of simulated windows (None without).
     """
+    if normalise not in NORMALISATIONS:
+        raise InputError(None, f"normalise is one of {', '.join(NORMALISATIONS)}, got {normalise!r}")
+    if calibrate_on is not None and normalise != "none":
+        raise InputError(None, "--calibrate-on and --normalise simulated both standardise the scores: choose one")
     if calibrate_on is not None and calibrate_on == split:
         raise InputError(None, f"--calibrate-on {calibrate_on} is the split being scored: calibrate on another "
                                "recording of the device (fitting on the scored windows is transductive)")
@@ -116,6 +129,8 @@ def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequen
                 failed[s.dataset.name] = str(error)
                 continue
             calibrations[s.dataset.name] = calibration.windows
+        elif normalise == "simulated":
+            calibration = simulated_normalisation(model, s, use_gyro, templates, protocol)
         results.append(evaluate(s, calibration=calibration))
         evaluated.append(s)
     if not results:
@@ -123,7 +138,16 @@ def run_zero_shot(model: str | os.PathLike | MotionTextModel, benchmarks: Sequen
     payload = document(folder, model, results, evaluated, skipped, failed, split=split, use_gyro=use_gyro,
                        gravity=gravity, templates=templates, protocol=protocol)
     payload["calibration"] = None if calibrate_on is None else {"split": calibrate_on, "windows": calibrations}
+    payload["normalisation"] = None if normalise == "none" else {"simulated_windows": reference.REFERENCE_CLIPS}
     return payload
+
+
+def simulated_normalisation(model: MotionTextModel, split: BenchmarkSplit, use_gyro: bool,
+                            templates: tuple[str, ...], protocol: ZeroShotProtocol) -> ScoreCalibration:
+    """Each class's score mean and spread over the simulated reference windows of ``split``'s device."""
+    classes = class_text_embeddings(model, split.descriptions, templates, class_text=protocol.class_text)
+    return reference_calibration(zero_shot_scores(model, *reference_windows(split.dataset, use_gyro=use_gyro),
+                                                  classes))
 
 
 def unlabeled_split(split: BenchmarkSplit, data_root: str | os.PathLike, name: str) -> BenchmarkSplit:

@@ -11,10 +11,9 @@
    scores beside it) on BasicMotions' test split (real smartwatch data that ships with aeon) and, when
    ``hapt.npz`` is under ``--data-root``, on HAPT's UCI-HAR test subjects (real waist phone); few-shot
    logistic-regression probes with k = 1 and 5 labelled windows per class on frozen features, pretrained
-   against the same network
-   randomly initialised and against MiniRocket, every seed on the same shots (so the seeds' spread is the
-   pretraining's, and MiniRocket, which does not depend on the model, is fitted once). No real series is
-   ever pretrained on;
+   against the same network randomly initialised and against MiniRocket, every seed on the same shots (so
+   the seeds' spread is the pretraining's, and MiniRocket, which does not depend on the model, is fitted
+   once). No real series is ever pretrained on;
 3. writes ``summary.json`` (every figure as mean and std over the seeds, with ``per_seed``), ``summary.md``
    and plots (loss and zero-shot accuracy against step, the embedding space with real windows overlaid,
    simulated vs real wrist IMU with the devices' Nyquist frequencies, the first seed's confusion matrix)

@@ -80,3 +80,19 @@ def test_cli_refuses_two_standardisations_at_once(checkpoint, tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert caught.value.code == 2 and len(err) == 1 and "choose one" in err[0]
     assert not output.exists()
+
+
+def test_motion_model_normalisation_is_the_reference_calibration_of_its_device(checkpoint):
+    from zero_shot import MotionModel
+
+    model = MotionModel.from_pretrained(checkpoint)
+    classes = ["standing", "walking", ["running", "jogging"]]
+    device = dict(rate_hz=10.0, joints=["right_wrist"], gravity="removed")
+    normalisation = model.normalisation(classes, **device)
+    expected = reference_calibration(zero_shot_scores(model.network, *reference_windows(BASIC_MOTIONS),
+                                                      model.text_embeddings(classes)))
+    np.testing.assert_allclose(normalisation.mean, expected.mean, atol=1e-6)
+    np.testing.assert_allclose(normalisation.std, expected.std, atol=1e-6)
+    series = load_split(BASIC_MOTIONS, ".", "test").x[:5]
+    np.testing.assert_allclose(model.scores(series, classes, calibration=normalisation, **device),
+                               normalisation.apply(model.scores(series, classes, **device)), atol=1e-5)

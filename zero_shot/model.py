@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,9 @@ from pretrain.model import MotionTextModel, load_model
 
 from .calibration import ScoreCalibration, fit_calibration
 from .device import Device, as_device, checked_series
+from .evaluate import zero_shot_scores
 from .prompts import TEMPLATES, class_descriptions, class_text_embeddings
+from .reference import reference_calibration, reference_windows
 from .windows import WINDOW_S, Segment, WindowGrid, segments, window_grid
 
 #: Windows at which ``progress=None`` starts showing a bar.
@@ -197,6 +199,20 @@ class MotionModel:
         scores = self._window_scores(unlabeled, classes, device, device_options, window_s=window_s, hop_s=hop_s,
                                      progress=progress)
         return fit_calibration(scores.reshape(-1, scores.shape[-1]))
+
+    def normalisation(self, classes: Sequence[str | Sequence[str]], device: Device | None = None,
+                      **device_options: Any) -> ScoreCalibration:
+        """A calibration that reads nothing of the device (:mod:`zero_shot.reference`): each class's score mean
+        and spread over simulated windows of the procedural library at the device's joints, rate and gravity
+        convention. For the ``calibration`` of :meth:`scores`, :meth:`classify` and :meth:`predict_recording`
+        with the same ``classes``; the result is still zero-shot."""
+        device = as_device(device, device_options)
+        dataset = device.dataset()
+        if self.remove_gravity:
+            dataset = replace(dataset, gravity="removed")
+        imu, mask = reference_windows(dataset, use_gyro=self.network.channels == 6)
+        return reference_calibration(zero_shot_scores(self.network, imu, mask, self.text_embeddings(classes),
+                                                      self.batch_size))
 
     def classify(self, x: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None,
                  **options: Any) -> list[str]:

@@ -131,7 +131,7 @@ def wrist_bands(config: RealismConfig) -> dict[str, dict[str, dict[str, list[flo
     """BasicMotions class -> {"sim", "real"} -> {"acc", "gyro"}: the median over series of :func:`band_rms`
     in :data:`WRIST_BANDS_HZ`, gravity-free at 10 Hz, of the procedural activity paired with the class
     (``config.clips`` clips) and of the watch's train series. A total RMS can match while its spectrum does
-    not: this table showed the library's runners' wrists silent above 3 Hz (gyroscope 0.3 rad/s, the watch's
+    not: this table showed the library's runners' wrists silent above 3 Hz (gyroscope 0.4 rad/s, the watch's
     1.3)."""
     from benchmarks.loader import load_split
     from benchmarks.registry import BASIC_MOTIONS, BASIC_MOTIONS_CLASSES

@@ -45,7 +45,7 @@ from pretrain.model import MotionTextModel, build_imu_encoder
 from pretrain.train import resolve_mixed_precision
 from zero_shot.calibration import cross_fitted, fit_calibration
 from zero_shot.prompts import class_text_embeddings
-from zero_shot.reference import reference_calibration, reference_windows
+from zero_shot.reference import reference_windows
 
 DEFAULT_DATA_ROOT = "../shared/data"
 PROTOCOLS = ("select", "report")
@@ -174,7 +174,7 @@ def zero_shot_metrics(model: MotionTextModel, embedded: np.ndarray, split: Bench
     scores = embedded @ classes.T
     result = {**classification_metrics(scores, split.targets), "confusion": confusion(scores, split.targets).tolist()}
     if reference is not None:
-        normalised = reference_calibration(reference @ classes.T).apply(scores)
+        normalised = fit_calibration(reference @ classes.T).apply(scores)
         result["normalised"] = {**classification_metrics(normalised, split.targets),
                                 "confusion": confusion(normalised, split.targets).tolist(),
                                 "fitted_on": f"{len(reference)} simulated windows at the device's joints"}

@@ -16,9 +16,10 @@ from simulate.gravity import GRAVITY
 from tests.conftest import save_tiny_model
 from zero_shot import evaluate_split
 from zero_shot.__main__ import main
+from zero_shot.calibration import fit_calibration
 from zero_shot.evaluate import zero_shot_scores
 from zero_shot.prompts import class_text_embeddings
-from zero_shot.reference import reference_calibration, reference_windows
+from zero_shot.reference import reference_windows
 
 
 def test_reference_windows_are_read_at_the_devices_joint_with_its_gravity_convention():
@@ -43,14 +44,6 @@ def test_a_device_without_gyroscope_reads_none_in_its_reference():
     assert not mask[..., 3:].any() and not imu[..., 3:].any() and mask[:, :, 21, :3].all()
 
 
-def test_reference_calibration_removes_a_class_every_window_prefers():
-    rng = np.random.default_rng(0)
-    reference = rng.normal(size=(200, 3)) * 0.05 + [0.0, 0.3, 0.0]  # class 1 scores high on any window
-    scores = np.array([[0.10, 0.30, 0.00], [0.00, 0.32, 0.10], [0.02, 0.45, 0.01]])
-    assert scores.argmax(1).tolist() == [1, 1, 1]
-    assert reference_calibration(reference).apply(scores).argmax(1).tolist() == [0, 2, 1]
-
-
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     return save_tiny_model(tmp_path_factory.mktemp("model"), (16, 16), (1, 2))
@@ -66,7 +59,7 @@ def test_cli_normalises_basicmotions_on_simulated_windows_of_its_wrist(checkpoin
     reference = zero_shot_scores(model, *reference_windows(dataset), class_text_embeddings(
         model, load_split(dataset, ".", "test").descriptions))
     plain = evaluate_split(model, load_split(dataset, ".", "test"))
-    normalised = reference_calibration(reference).apply(plain.scores)
+    normalised = fit_calibration(reference).apply(plain.scores)
     assert payload["results"]["BasicMotions"] == pytest.approx(classification_metrics(normalised, plain.targets),
                                                                 abs=1e-6)
     assert payload["confusion"]["BasicMotions"] == confusion(normalised, plain.targets).tolist()
@@ -82,14 +75,14 @@ def test_cli_refuses_two_standardisations_at_once(checkpoint, tmp_path, capsys):
     assert not output.exists()
 
 
-def test_motion_model_normalisation_is_the_reference_calibration_of_its_device(checkpoint):
+def test_motion_model_normalisation_is_the_calibration_on_its_devices_reference(checkpoint):
     from zero_shot import MotionModel
 
     model = MotionModel.from_pretrained(checkpoint)
     classes = ["standing", "walking", ["running", "jogging"]]
     device = dict(rate_hz=10.0, joints=["right_wrist"], gravity="removed")
     normalisation = model.normalisation(classes, **device)
-    expected = reference_calibration(zero_shot_scores(model.network, *reference_windows(BASIC_MOTIONS),
+    expected = fit_calibration(zero_shot_scores(model.network, *reference_windows(BASIC_MOTIONS),
                                                       model.text_embeddings(classes)))
     np.testing.assert_allclose(normalisation.mean, expected.mean, atol=1e-6)
     np.testing.assert_allclose(normalisation.std, expected.std, atol=1e-6)

@@ -35,7 +35,7 @@ from .calibration import ScoreCalibration, fit_calibration
 from .device import Device, as_device, checked_series
 from .evaluate import zero_shot_scores
 from .prompts import TEMPLATES, class_descriptions, class_text_embeddings
-from .reference import reference_calibration, reference_windows
+from .reference import reference_windows
 from .windows import WINDOW_S, Segment, WindowGrid, segments, window_grid
 
 #: Windows at which ``progress=None`` starts showing a bar.
@@ -211,7 +211,7 @@ class MotionModel:
         if self.remove_gravity:
             dataset = replace(dataset, gravity="removed")
         imu, mask = reference_windows(dataset, use_gyro=self.network.channels == 6)
-        return reference_calibration(zero_shot_scores(self.network, imu, mask, self.text_embeddings(classes),
+        return fit_calibration(zero_shot_scores(self.network, imu, mask, self.text_embeddings(classes),
                                                       self.batch_size))
 
     def classify(self, x: Any, classes: Sequence[str | Sequence[str]], device: Device | None = None,

@@ -6,9 +6,9 @@ Contract
 seeded) with the corpus's sensor model at the device's sample rate, reads them at the device's joints and
 prepares them exactly as the device's own series are prepared (:func:`benchmarks.prepare.prepare_windows`:
 gravity removed where the device delivers linear acceleration, resampled to the model's rate, one window
-per clip). :func:`reference_calibration` scores those windows against the classes and keeps each class's
-score mean and spread (:class:`zero_shot.calibration.ScoreCalibration`), which then standardises the
-scores of the device's windows.
+per clip). Their scores against the classes, given to :func:`zero_shot.calibration.fit_calibration`, give
+each class's score mean and spread (:class:`zero_shot.calibration.ScoreCalibration`), which then
+standardises the scores of the device's windows.
 
 Why: a model pretrained on simulated motion scores some class descriptions above others for every window
 of a joint (on BasicMotions' wrist, "walking" above "standing" for still windows). Calibration on unlabeled
@@ -29,8 +29,6 @@ import numpy as np
 
 from benchmarks.prepare import prepare_windows
 from benchmarks.registry import Dataset, Placement
-
-from .calibration import ScoreCalibration, fit_calibration
 
 #: Procedural clips simulated for a device's reference (one window each), and the seed of their plan.
 REFERENCE_CLIPS = 512
@@ -67,7 +65,3 @@ def reference_windows(dataset: Dataset, *, use_gyro: bool = True, clips: int | N
     return prepare_windows(series, placements, dataset.rate_hz, use_gyro=use_gyro,
                            remove_gravity=dataset.gravity == "removed")
 
-
-def reference_calibration(reference_scores: np.ndarray) -> ScoreCalibration:
-    """The calibration of (N, K) scores of reference windows: each class's mean and spread over them."""
-    return fit_calibration(reference_scores)

@@ -27,7 +27,7 @@ from .calibration import ScoreCalibration, fit_calibration
 from .evaluate import DatasetResult, evaluate_split, zero_shot_scores
 from .prompts import TEMPLATES, class_text_embeddings
 from .protocol import ZeroShotProtocol, zero_shot_protocol
-from .reference import reference_calibration, reference_windows
+from .reference import reference_windows
 
 DEFAULT_DATA_ROOT = "data/benchmarks"
 #: How zero-shot scores may be standardised without the device's data (``normalise``).
@@ -146,7 +146,7 @@ def simulated_normalisation(model: MotionTextModel, split: BenchmarkSplit, use_g
                             templates: tuple[str, ...], protocol: ZeroShotProtocol) -> ScoreCalibration:
     """Each class's score mean and spread over the simulated reference windows of ``split``'s device."""
     classes = class_text_embeddings(model, split.descriptions, templates, class_text=protocol.class_text)
-    return reference_calibration(zero_shot_scores(model, *reference_windows(split.dataset, use_gyro=use_gyro),
+    return fit_calibration(zero_shot_scores(model, *reference_windows(split.dataset, use_gyro=use_gyro),
                                                   classes))
 
 

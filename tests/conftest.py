@@ -73,3 +73,9 @@ def few_reference_clips(monkeypatch):
     import zero_shot.reference
 
     monkeypatch.setattr(zero_shot.reference, "REFERENCE_CLIPS", 16)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    """A tiny model folder (ST-GCN 16-16), one per test module; modules that need another shape define their own."""
+    return save_tiny_model(tmp_path_factory.mktemp("model"), (16, 16), (1, 2))

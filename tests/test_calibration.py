@@ -10,7 +10,6 @@ from benchmarks.loader import load_split
 from benchmarks.metrics import classification_metrics, confusion
 from benchmarks.registry import get_dataset
 from pretrain import load_model
-from tests.conftest import save_tiny_model
 from zero_shot import evaluate_split
 from zero_shot.__main__ import main
 from zero_shot.calibration import MIN_WINDOWS, ScoreCalibration, cross_fitted, fit_calibration
@@ -83,11 +82,6 @@ def test_cross_fitting_never_calibrates_a_window_on_itself():
     after = cross_fitted(changed)
     np.testing.assert_array_equal(after[2::2], before[2::2])
     assert not np.allclose(after[1::2], before[1::2])
-
-
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    return save_tiny_model(tmp_path_factory.mktemp("model"), (16, 16), (1, 2))
 
 
 def test_cli_calibrates_basicmotions_test_on_its_unlabeled_train_split(checkpoint, tmp_path):

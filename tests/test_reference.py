@@ -13,7 +13,6 @@ from benchmarks.prepare import WINDOW
 from benchmarks.registry import BASIC_MOTIONS, HAPT, get_dataset
 from pretrain import load_model
 from simulate.gravity import GRAVITY
-from tests.conftest import save_tiny_model
 from zero_shot import evaluate_split
 from zero_shot.__main__ import main
 from zero_shot.calibration import fit_calibration
@@ -42,11 +41,6 @@ def test_a_device_without_gyroscope_reads_none_in_its_reference():
         BASIC_MOTIONS, placements=(dataclasses.replace(BASIC_MOTIONS.placements[0], gyro=None),))
     imu, mask = reference_windows(accelerometer_only, clips=2)
     assert not mask[..., 3:].any() and not imu[..., 3:].any() and mask[:, :, 21, :3].all()
-
-
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    return save_tiny_model(tmp_path_factory.mktemp("model"), (16, 16), (1, 2))
 
 
 def test_cli_normalises_basicmotions_on_simulated_windows_of_its_wrist(checkpoint, tmp_path):

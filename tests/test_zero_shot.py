@@ -16,17 +16,12 @@ from benchmarks.metrics import METRIC_KEYS
 from benchmarks.prepare import prepare_split
 from benchmarks.registry import DATASETS, get_dataset
 from pretrain import load_model
-from tests.conftest import REPO, save_tiny_model
+from tests.conftest import REPO
 from tests.test_benchmarks_loader import write_released
 from zero_shot import TEMPLATES, class_prompts, class_text_embeddings, evaluate_split, run_zero_shot, zero_shot_scores
 from zero_shot.__main__ import main
 
 MINIATURE = ("Opp_g", "UCIHAR", "Wharf", "UTD-MHAD")
-
-
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory) -> Path:
-    return save_tiny_model(tmp_path_factory.mktemp("model"), (16, 16), (1, 2))
 
 
 @pytest.fixture(scope="module")

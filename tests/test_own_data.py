@@ -49,6 +49,10 @@ def test_readme_snippet_runs_as_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)  # the assert inside checks save + reload
+    normalised = next(block for block in re.findall(r"```python\n(.*?)```", section, re.S)
+                      if "model.normalisation(" in block)  # runs on the first snippet's model and series
+    exec(compile(normalised, "README.md", "exec"), namespace)
+    assert len(namespace["labels"]) == 40 and set(namespace["labels"]) <= {"standing", "walking", "running", "badminton"}
     assert len(namespace["labels"]) == 40 and namespace["Z"].shape == (40, 32)
     assert np.allclose(np.linalg.norm(namespace["Z"], axis=1), 1.0, atol=1e-5)
     assert (tmp_path / "runs" / "my-watch" / "classifier.safetensors").is_file()

@@ -36,7 +36,7 @@ from benchmarks.hapt import load_hapt, split_subjects
 from benchmarks.loader import BenchmarkSplit, is_present, load_split
 from benchmarks.metrics import classification_metrics, confusion
 from benchmarks.prepare import prepare_split
-from benchmarks.registry import BASIC_MOTIONS, HAPT
+from benchmarks.registry import BASIC_MOTIONS, HAPT, Dataset
 from finetune.data import Windows
 from finetune.minirocket import minirocket_scores, present_channels
 from finetune.selection import stable_seed
@@ -193,7 +193,7 @@ def embeddings(model: MotionTextModel, split: BenchmarkSplit) -> np.ndarray:
     return encode(model, *prepare_split(split, use_gyro=model.channels == 6))[1]
 
 
-def reference_embeddings(model: MotionTextModel, dataset) -> np.ndarray:
+def reference_embeddings(model: MotionTextModel, dataset: Dataset) -> np.ndarray:
     """Unit embeddings of the simulated reference windows of ``dataset``'s device
     (:func:`zero_shot.reference.reference_windows`)."""
     return encode(model, *reference_windows(dataset, use_gyro=model.channels == 6))[1]

@@ -79,3 +79,11 @@ def few_reference_clips(monkeypatch):
 def checkpoint(tmp_path_factory) -> Path:
     """A tiny model folder (ST-GCN 16-16), one per test module; modules that need another shape define their own."""
     return save_tiny_model(tmp_path_factory.mktemp("model"), (16, 16), (1, 2))
+
+
+def assert_scored_as(payload: dict, name: str, scores, targets) -> None:
+    """The zero-shot document's metrics and confusion matrix for dataset ``name`` are those of ``scores``."""
+    from benchmarks.metrics import classification_metrics, confusion
+
+    assert payload["results"][name] == pytest.approx(classification_metrics(scores, targets), abs=1e-6)
+    assert payload["confusion"][name] == confusion(scores, targets).tolist()

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from benchmarks.loader import load_split
-from benchmarks.metrics import classification_metrics, confusion
 from benchmarks.registry import get_dataset
 from pretrain import load_model
+from tests.conftest import assert_scored_as
 from zero_shot import evaluate_split
 from zero_shot.__main__ import main
 from zero_shot.calibration import MIN_WINDOWS, ScoreCalibration, cross_fitted, fit_calibration
@@ -94,9 +94,7 @@ def test_cli_calibrates_basicmotions_test_on_its_unlabeled_train_split(checkpoin
     calibration = fit_calibration(evaluate_split(model, load_split(dataset, ".", "train")).scores)
     plain = evaluate_split(model, load_split(dataset, ".", "test"))
     calibrated = calibration.apply(plain.scores)
-    assert payload["results"]["BasicMotions"] == pytest.approx(classification_metrics(calibrated, plain.targets),
-                                                                abs=1e-6)
-    assert payload["confusion"]["BasicMotions"] == confusion(calibrated, plain.targets).tolist()
+    assert_scored_as(payload, "BasicMotions", calibrated, plain.targets)
 
 
 def test_cli_refuses_to_calibrate_on_the_scored_split(checkpoint, tmp_path, capsys):

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from benchmarks.loader import load_split
-from benchmarks.metrics import classification_metrics, confusion
 from benchmarks.prepare import WINDOW
 from benchmarks.registry import BASIC_MOTIONS, HAPT, get_dataset
 from pretrain import load_model
 from simulate.gravity import GRAVITY
+from tests.conftest import assert_scored_as
 from zero_shot import evaluate_split
 from zero_shot.__main__ import main
 from zero_shot.calibration import fit_calibration
@@ -54,9 +54,7 @@ def test_cli_normalises_basicmotions_on_simulated_windows_of_its_wrist(checkpoin
         model, load_split(dataset, ".", "test").descriptions))
     plain = evaluate_split(model, load_split(dataset, ".", "test"))
     normalised = fit_calibration(reference).apply(plain.scores)
-    assert payload["results"]["BasicMotions"] == pytest.approx(classification_metrics(normalised, plain.targets),
-                                                                abs=1e-6)
-    assert payload["confusion"]["BasicMotions"] == confusion(normalised, plain.targets).tolist()
+    assert_scored_as(payload, "BasicMotions", normalised, plain.targets)
 
 
 def test_cli_refuses_two_standardisations_at_once(checkpoint, tmp_path, capsys):

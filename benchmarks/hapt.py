@@ -27,6 +27,7 @@ import numpy as np
 
 from skeletons.errors import InputError
 
+from .levelling import level_recordings
 from .loader import BenchmarkSplit, validate_split
 from .registry import Dataset
 
@@ -148,18 +149,25 @@ def split_recordings(subjects: np.ndarray, split: str, only: tuple[int, ...] | N
 
 
 def load_hapt(dataset: Dataset, root: str | os.PathLike, split: str = "test",
-              subjects: tuple[int, ...] | None = None) -> BenchmarkSplit:
+              subjects: tuple[int, ...] | None = None, level: bool = True) -> BenchmarkSplit:
     """UCI-HAR-style windows of HAPT's ``split`` subjects (class ids 0-5 in UCI-HAR's order); ``subjects``
     keeps only those of the split's subjects (e.g. half the training subjects, to choose settings on the
-    other half)."""
+    other half). ``level`` turns each recording so that its gait reads gravity along the placement's up
+    axis (:func:`benchmarks.levelling.level_recordings`; no label is read); False keeps the phone frame
+    as recorded."""
     path = find_file(root)
     if path is None:
         raise InputError(Path(root) / "hapt" / FILE_NAME,
                          "missing: the raw UCI HAPT recordings (the project keeps them in ../shared/data/hapt/; "
                          "pass --data-root ../shared/data)")
     arrays = read_recordings(path)
-    windows = cut_windows(arrays["signals"], arrays["labels"], arrays["offsets"], UCIHAR_ACTIVITIES,
-                          recordings=split_recordings(arrays["subjects"], split, subjects))
+    recordings = split_recordings(arrays["subjects"], split, subjects)
+    signals = arrays["signals"]
+    placement = dataset.placements[0]
+    if level and placement.up is not None:
+        signals = level_recordings(signals, arrays["offsets"], placement.up, WINDOW_SAMPLES, WINDOW_STEP,
+                                   placement.acc, placement.gyro, recordings)
+    windows = cut_windows(signals, arrays["labels"], arrays["offsets"], UCIHAR_ACTIVITIES, recordings=recordings)
     if len(windows.x) == 0:
         raise InputError(path, f"no {WINDOW_SAMPLES}-sample window of activities 1-6 among the {split} subjects")
     y = np.searchsorted(np.asarray(UCIHAR_ACTIVITIES), windows.activity).astype(np.int64)

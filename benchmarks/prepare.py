@@ -43,6 +43,7 @@ from scipy.spatial.transform import Rotation
 from simulate.gravity import remove_gravity as remove_gravity_torch
 from skeletons import NUM_JOINTS
 
+from .levelling import axis_vector
 from .loader import BenchmarkSplit
 from .registry import Placement
 
@@ -149,9 +150,7 @@ def _gather(x: np.ndarray, placements: Sequence[Placement]) -> tuple[np.ndarray,
 def upright_frame(up: str) -> np.ndarray:
     """(3, 3) the smallest rotation that takes device axis ``up`` ("+x", "-z", ...) onto +y (for "-y" SciPy
     picks a half turn). Readings ``v`` in the device frame become ``R @ v``."""
-    axis = np.zeros(3)
-    axis["xyz".index(up[1])] = 1.0 if up[0] == "+" else -1.0
-    return Rotation.align_vectors([[0.0, 1.0, 0.0]], [axis])[0].as_matrix()
+    return Rotation.align_vectors([[0.0, 1.0, 0.0]], [axis_vector(up)])[0].as_matrix()
 
 
 def _applies(placements: Sequence[Placement], labels: np.ndarray | None, count: int) -> np.ndarray:

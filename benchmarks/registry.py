@@ -205,7 +205,9 @@ HAPT = Dataset(
     rate_hz=50.0,
     level=None,
     # The phone stood upright in its belt clip: its +x reads +1.00 g averaged over the training subjects'
-    # standing samples (+0.95 g sitting, +0.07 g lying), so +x is its up axis.
+    # standing samples (+0.95 g sitting, +0.07 g lying), so +x is its up axis. How far it leans in its clip
+    # differs by wearer (3-39 deg), so the loader levels each recording on its own gait onto +x
+    # (benchmarks.levelling; no label read).
     placements=(Placement(joint=9, acc=(0, 3), acc_scale=GRAVITY, gyro=(3, 6), up="+x"),),
     gravity="included",
     labels=(("walking",), ("walking upstairs", "climbing stairs"), ("walking downstairs", "going down stairs"),

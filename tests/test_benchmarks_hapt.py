@@ -52,6 +52,7 @@ def _write_archive(path, subjects=(1, 2, 3, 4)):
         still = np.zeros((200, 6), np.float32)
         still[:, 0] = 1.0
         walk = rng.normal(0, 0.2, (200, 6)).astype(np.float32)
+        walk[:, 1:3] = 0.0  # the phone upright while walking too: levelling leaves it as it is
         walk[:, 0] += 1.0
         signals += [still, walk]
         labels += [np.full(200, 5, np.int8), np.full(200, 1, np.int8)]

@@ -13,9 +13,11 @@ gyroscope alike) by the smallest rotation that takes its gait-up onto the declar
 posture, not the mount.
 
 Why: a phone clipped to a belt sits differently on every wearer (HAPT's training subjects: 3-39 deg from
-upright), and the turn between sitting and standing (22 deg, median within a subject) is no larger; a
-fixed up axis leaves the posture buried in the mount. Levelled, HAPT's training recordings lean 3 deg
-walking, 7 standing and 27 sitting (median over recordings). It reads no label and no other recording:
+upright), and the turn between sitting and standing is no larger; a fixed up axis leaves the posture
+buried in the mount. HAPT's training recordings, medians over recordings: as recorded, the phone leans
+13 deg walking, 11 standing and 13 sitting, sitting 1 deg beyond standing within a recording (10-90 %:
+-11 to 13); levelled, 3 walking, 5 standing and 18 sitting, sitting 12 deg beyond standing (1 to 25). It
+reads no label and no other recording:
 what a deployed device can do on its own data (Mizell, ISWC 2003, estimates the vertical as the mean
 acceleration over a walking interval the same way). It does not apply to devices that deliver gravity-free
 acceleration, whose up axis cannot be read off the signal.

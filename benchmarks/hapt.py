@@ -165,8 +165,11 @@ def load_hapt(dataset: Dataset, root: str | os.PathLike, split: str = "test",
     signals = arrays["signals"]
     placement = dataset.placements[0]
     if level and placement.up is not None:
-        signals = level_recordings(signals, arrays["offsets"], placement.up, WINDOW_SAMPLES, WINDOW_STEP,
-                                   placement.acc, placement.gyro, recordings)
+        try:
+            signals = level_recordings(signals, arrays["offsets"], placement.up, WINDOW_SAMPLES, WINDOW_STEP,
+                                       placement.acc, placement.gyro, recordings)
+        except ValueError as error:
+            raise InputError(path, f"cannot level on its gait: {error}") from None
     windows = cut_windows(signals, arrays["labels"], arrays["offsets"], UCIHAR_ACTIVITIES, recordings=recordings)
     if len(windows.x) == 0:
         raise InputError(path, f"no {WINDOW_SAMPLES}-sample window of activities 1-6 among the {split} subjects")

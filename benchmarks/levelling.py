@@ -16,11 +16,12 @@ Why: a phone clipped to a belt sits differently on every wearer (HAPT's training
 upright), and the turn between sitting and standing is no larger; a fixed up axis leaves the posture
 buried in the mount. HAPT's training recordings, medians over recordings: as recorded, the phone leans
 13 deg walking, 11 standing and 13 sitting, sitting 1 deg beyond standing within a recording (10-90 %:
--11 to 13); levelled, 3 walking, 5 standing and 18 sitting, sitting 12 deg beyond standing (1 to 25). It
-reads no label and no other recording:
-what a deployed device can do on its own data (Mizell, ISWC 2003, estimates the vertical as the mean
-acceleration over a walking interval the same way). It does not apply to devices that deliver gravity-free
-acceleration, whose up axis cannot be read off the signal.
+-11 to 13); levelled, 3 walking, 5 standing and 18 sitting, sitting 12 deg beyond standing (1 to 25).
+It reads no label and no other recording: what a deployed device can do on its own data (Mizell, ISWC
+2003, "Using gravity to estimate accelerometer orientation", takes the vertical as the mean acceleration
+over an interval the same way). It does not apply to devices that deliver gravity-free acceleration, whose
+up axis cannot be read off the signal. A recording whose accelerometer averages to zero raises ValueError
+naming it.
 """
 from __future__ import annotations
 
@@ -75,7 +76,11 @@ def level_recordings(signals: np.ndarray, offsets: np.ndarray, up: str, length: 
         if rows.stop - rows.start == 0:
             continue
         first, last = acc
-        turn = Rotation.align_vectors([target], [gait_up(out[rows, first:last], length, step)])[0].as_matrix()
+        try:
+            up_read = gait_up(out[rows, first:last], length, step)
+        except ValueError as error:
+            raise ValueError(f"recording {r}: {error}") from None
+        turn = Rotation.align_vectors([target], [up_read])[0].as_matrix()
         out[rows, first:last] = out[rows, first:last] @ turn.T.astype(np.float32)
         if gyro is not None:
             out[rows, gyro[0]:gyro[1]] = out[rows, gyro[0]:gyro[1]] @ turn.T.astype(np.float32)

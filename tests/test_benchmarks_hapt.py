@@ -97,6 +97,17 @@ def test_missing_file_names_where_it_comes_from(tmp_path):
         load_split(HAPT, tmp_path, "test")
 
 
+def test_a_recording_without_gravity_is_named_not_levelled(tmp_path):
+    archive = _write_archive(tmp_path / "hapt.npz")
+    arrays = dict(np.load(archive))
+    arrays["signals"][:, :3] = 0.0
+    np.savez(archive, **arrays)
+    with pytest.raises(InputError, match="cannot level on its gait: recording 1: .*no gravity") as caught:
+        load_split(HAPT, tmp_path, "test")
+    assert caught.value.path.endswith("hapt.npz")
+    assert len(load_hapt(HAPT, tmp_path, "test", level=False).x) == 8
+
+
 def test_cli_exit_code_two_and_one_line(tmp_path):
     model = save_tiny_model(tmp_path / "model")
     result = subprocess.run([sys.executable, "-m", "zero_shot", "--checkpoint", str(model),

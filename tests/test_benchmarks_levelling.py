@@ -64,6 +64,9 @@ def test_each_recording_is_turned_rigidly_onto_the_declared_axis():
         np.testing.assert_allclose(np.einsum("ij,ij->i", levelled[rows, :3], levelled[rows, 3:]),
                                    np.einsum("ij,ij->i", signals[rows, :3], signals[rows, 3:]), atol=1e-4)
     np.testing.assert_array_equal(levelled[offsets[2]:], signals[offsets[2]:])  # not chosen: untouched
+    signals[offsets[1]:offsets[2], :3] = 0.0  # an accelerometer that reads nothing is named, not turned
+    with pytest.raises(ValueError, match="recording 1: .*no gravity"):
+        level_recordings(signals, offsets, "+x", 128, 64)
 
 
 def test_hapt_recordings_levelled_on_their_gait_show_sitting_apart_from_standing():

@@ -80,8 +80,8 @@ def level_recordings(signals: np.ndarray, offsets: np.ndarray, up: str, length: 
             up_read = gait_up(out[rows, first:last], length, step)
         except ValueError as error:
             raise ValueError(f"recording {r}: {error}") from None
-        turn = Rotation.align_vectors([target], [up_read])[0].as_matrix()
-        out[rows, first:last] = out[rows, first:last] @ turn.T.astype(np.float32)
+        turn = Rotation.align_vectors([target], [up_read])[0].as_matrix().T.astype(np.float32)  # rows @ R^T
+        out[rows, first:last] = out[rows, first:last] @ turn
         if gyro is not None:
-            out[rows, gyro[0]:gyro[1]] = out[rows, gyro[0]:gyro[1]] @ turn.T.astype(np.float32)
+            out[rows, gyro[0]:gyro[1]] = out[rows, gyro[0]:gyro[1]] @ turn
     return out

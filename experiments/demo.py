@@ -79,9 +79,9 @@ def simulated_vs_real(rate_hz: float = 20.0, seed: int = 0) -> dict[str, tuple[n
     return pairs
 
 
-PROBE_NAMES = {"pretrained-encoder": "pretrained (encoder features)", "pretrained-embedding":
-               "pretrained (embedding)", "random-encoder": "random init (encoder features)",
-               "minirocket": "MiniRocket"}
+PROBE_NAMES = {"pretrained-encoder": "pretrained (encoder features)", "pretrained-early": "pretrained (early blocks)",
+               "pretrained-embedding": "pretrained (embedding)", "random-encoder": "random init (encoder features)",
+               "random-early": "random init (early blocks)", "minirocket": "MiniRocket"}
 ZERO_SHOT_KEYS = ("acc", "f1", "r@2", "mrr")
 
 

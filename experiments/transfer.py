@@ -17,9 +17,13 @@ windows on the pool the probes draw from; in ``select``, BasicMotions train's ha
 
 A probe is a logistic regression (scikit-learn) on frozen, standardised features of k windows per class,
 averaged over ``draws`` draws of the shots: the pretrained encoder's pooled features (before the
-projection), its embeddings (after it), the same network freshly initialised (pooled features), and
-MiniRocket (Dempster et al., KDD 2021; :mod:`finetune.minirocket`) on the same shots. The issue reported
-that a probe liked a random-init encoder better than the pretrained one; this is what measures it.
+projection), its early blocks' pooled features (the first ``early_blocks`` ST-GCN blocks, concatenated), its
+embeddings (after the projection), the same network freshly initialised (pooled features of the last block
+and of the early blocks), and MiniRocket (Dempster et al., KDD 2021; :mod:`finetune.minirocket`) on the same
+shots. The issue reported that a probe liked a random-init encoder better than the pretrained one; this is
+what measures it. Reading more than the last layer is the usual probe of a pretrained network (SUPERB, Yang
+et al., Interspeech 2021, weighs every layer): the contrastive objective shapes the deep blocks most. Encoders
+without blocks (the language-model core) have no early-block probes.
 """
 from __future__ import annotations
 
@@ -50,7 +54,8 @@ from zero_shot.reference import reference_windows
 DEFAULT_DATA_ROOT = "../shared/data"
 PROTOCOLS = ("select", "report")
 #: The probe's feature sources, in table order.
-PROBES = ("pretrained-encoder", "pretrained-embedding", "random-encoder", "minirocket")
+PROBES = ("pretrained-encoder", "pretrained-early", "pretrained-embedding", "random-encoder", "random-early",
+          "minirocket")
 #: (k, draw) -> (seed, shot indices): every probe fit (:func:`shot_plan`).
 ShotPlan = dict[tuple[int, int], tuple[int, np.ndarray]]
 
@@ -69,6 +74,8 @@ class TransferSettings:
         random_seed: seed of the random-init network.
         draw_seed: seed of the shot draws (and of MiniRocket); None: ``random_seed``. Models compared on
             the same shots (the demo's pretraining seeds) share one.
+        early_blocks: the early-block probes read the pooled outputs of this many first ST-GCN blocks
+            (2 of cpu-small's 5, chosen on HAPT's training subjects: README, "Probing the early blocks").
     """
 
     ks: tuple[int, ...] = (1, 5)
@@ -78,6 +85,7 @@ class TransferSettings:
     probe_scored_every: int = 3
     random_seed: int = 0
     draw_seed: int | None = None
+    early_blocks: int = 2
 
     @property
     def shot_seed(self) -> int:
@@ -124,6 +132,18 @@ def encode_pooled(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask
     with cpu_autocast():
         return np.concatenate([encoder(x[..., :channels], m[..., :channels]).float().numpy()
                                for x, m in _batches(imu, mask, batch_size)])
+
+
+@torch.inference_mode()
+def encode_early(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask: np.ndarray, blocks: int,
+                 batch_size: int = 256) -> np.ndarray | None:
+    """The pooled outputs of a motion encoder's first ``blocks`` blocks, concatenated (N, sum of their widths);
+    None for an encoder without blocks."""
+    if not hasattr(encoder, "block_features"):
+        return None
+    with cpu_autocast():
+        return np.concatenate([torch.cat(encoder.block_features(x[..., :channels], m[..., :channels])[:blocks], 1)
+                               .float().numpy() for x, m in _batches(imu, mask, batch_size)])
 
 
 def _batches(imu: np.ndarray, mask: np.ndarray, batch_size: int):
@@ -199,18 +219,20 @@ def reference_embeddings(model: MotionTextModel, dataset: Dataset) -> np.ndarray
     return encode(model, *reference_windows(dataset, use_gyro=model.channels == 6))[1]
 
 
-def _features(model: MotionTextModel, random: torch.nn.Module, split: BenchmarkSplit, random_every: int = 1
-              ) -> dict[str, np.ndarray]:
-    """Features of every window for the pretrained model; the random-init network's of every
-    ``random_every``-th window (then only those windows are kept for the probes, under ``"probe_rows"``)."""
+def _features(model: MotionTextModel, random: torch.nn.Module, split: BenchmarkSplit, early_blocks: int,
+              random_every: int = 1) -> dict[str, np.ndarray]:
+    """Zero-shot embeddings of every window; the probes' features of every ``random_every``-th window (only
+    those windows are kept for the probes, under ``"probe_rows"``)."""
     imu, mask = prepare_split(split, use_gyro=model.channels == 6)
     pooled, embedded = encode(model, imu, mask)
     rows = np.arange(0, len(imu), random_every)
     imu, mask = imu[rows], mask[rows]
-    pooled, zero_shot_embedded, embedded = pooled[rows], embedded, embedded[rows]
-    random_pooled = encode_pooled(random, model.channels, imu, mask)
-    return {"pretrained-encoder": pooled, "pretrained-embedding": embedded, "random-encoder": random_pooled,
-            "imu": imu, "mask": mask, "zero-shot-embedding": zero_shot_embedded, "probe_rows": rows}
+    features = {"pretrained-encoder": pooled[rows], "pretrained-embedding": embedded[rows],
+                "random-encoder": encode_pooled(random, model.channels, imu, mask),
+                "pretrained-early": encode_early(model.imu_encoder, model.channels, imu, mask, early_blocks),
+                "random-early": encode_early(random, model.channels, imu, mask, early_blocks)}
+    return {**{name: value for name, value in features.items() if value is not None},
+            "imu": imu, "mask": mask, "zero-shot-embedding": embedded, "probe_rows": rows}
 
 
 def shot_plan(targets: np.ndarray, settings: TransferSettings, name: str) -> ShotPlan:
@@ -227,25 +249,26 @@ def _shot_pool(model: MotionTextModel, random: torch.nn.Module, split: Benchmark
     plan = shot_plan(split.targets, settings, name)
     drawn = np.unique(np.concatenate([shots for _, shots in plan.values()]))
     subset = _rows(split, drawn)
-    return (_features(model, random, subset), subset.targets,
+    return (_features(model, random, subset, settings.early_blocks), subset.targets,
             {key: (seed, np.searchsorted(drawn, shots)) for key, (seed, shots) in plan.items()})
 
 
 def probes(pool: dict[str, np.ndarray], pool_targets: np.ndarray, plan: ShotPlan,
            scored: dict[str, np.ndarray], scored_targets: np.ndarray, num_classes: int,
            minirocket_cache: dict | None = None) -> dict:
-    """Per k (an integer key) and probe: mean and std over the shot draws of ``plan`` (:func:`shot_plan`) of
-    accuracy and macro F1, and every draw. MiniRocket reads only the windows, not the model: its scores are
-    kept in ``minirocket_cache`` (when given) under a digest of everything they depend on, so models
-    evaluated on the same shots fit it once."""
+    """Per k (an integer key) and probe (those of :data:`PROBES` whose features ``pool`` holds, and MiniRocket):
+    mean and std over the shot draws of ``plan`` (:func:`shot_plan`) of accuracy and macro F1, and every draw.
+    MiniRocket reads only the windows, not the model: its scores are kept in ``minirocket_cache`` (when given)
+    under a digest of everything they depend on, so models evaluated on the same shots fit it once."""
     channels = present_channels(pool["mask"])
     scored_digest = _digest(scored["imu"], channels) if minirocket_cache is not None else b""
     results: dict[int, dict] = {}
+    present = [probe for probe in PROBES if probe == "minirocket" or probe in pool]
     for k in sorted({k for k, _ in plan}):
-        runs: dict[str, list[dict]] = {probe: [] for probe in PROBES}
+        runs: dict[str, list[dict]] = {probe: [] for probe in present}
         for draw in sorted(d for key_k, d in plan if key_k == k):
             seed, shots = plan[k, draw]
-            for probe in PROBES:
+            for probe in present:
                 if probe == "minirocket":
                     train = Windows(pool["imu"][shots], pool["mask"][shots], pool_targets[shots])
                     test = Windows(scored["imu"], scored["mask"], scored_targets)
@@ -300,7 +323,7 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
     bm_split = "train" if protocol == "select" else "test"
     bm = load_split(BASIC_MOTIONS, data_root, bm_split)
     bm_train = bm if protocol == "select" else load_split(BASIC_MOTIONS, data_root, "train")
-    bm_features = _features(model, random, bm)
+    bm_features = _features(model, random, bm, settings.early_blocks)
     unlabeled = None if protocol == "select" else embeddings(model, bm_train)
     result = {"model": os.fspath(model_dir), "protocol": protocol,
               "basicmotions": {"split": bm_split,
@@ -323,7 +346,8 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
         pool_split, scored_split = load_split(HAPT, data_root, "train"), load_split(HAPT, data_root, "test")
         where = "UCI-HAR test subjects"
     pool_split = _rows(pool_split, slice(None, None, settings.pool_every))
-    scored = _features(model, random, scored_split, 1 if protocol == "select" else settings.probe_scored_every)
+    scored = _features(model, random, scored_split, settings.early_blocks,
+                       1 if protocol == "select" else settings.probe_scored_every)
     pool, pool_targets, plan = _shot_pool(model, random, pool_split, settings, f"hapt-{tag}")
     result["hapt"] = {"scored_on": where, "n": len(scored_split.y), "probe_n": len(scored["probe_rows"]),
                       "zero_shot": zero_shot_metrics(model, scored["zero-shot-embedding"], scored_split,

@@ -239,14 +239,30 @@ class STGCN(nn.Module):
 
         Masked entries are set to zero before anything else, so their values never reach the output.
         """
+        x = self._normalised_input(x, mask)
+        for index, block in enumerate(self.st_gcn_networks):
+            x = block(x, self._adjacency(index))
+        return x.mean(dim=(0, 1))
+
+    def block_features(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """Every block's output pooled over joints and time: one (B, channels[i]) per block, the last equal to
+        :meth:`forward`'s. What a probe reads beside the last block: the contrastive objective shapes the deep
+        blocks most, and the early ones keep more of the signal (the direction of gravity among it)."""
+        x, pooled = self._normalised_input(x, mask), []
+        for index, block in enumerate(self.st_gcn_networks):
+            x = block(x, self._adjacency(index))
+            pooled.append(x.mean(dim=(0, 1)))
+        return pooled
+
+    def _adjacency(self, index: int) -> torch.Tensor:
+        return self.A if self.edge_importance is None else self.A * self.edge_importance[index]
+
+    def _normalised_input(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """(B, T, V, C) input, masked entries zeroed, batch-normalised, as (V, T, B, C) for the blocks."""
         batch, steps, joints, width = x.shape
         if joints != self.num_joints or width != self.in_channels:
             raise ValueError(f"expected (B, T, {self.num_joints}, {self.in_channels}) input, got {tuple(x.shape)}")
         if mask is not None:
             x = torch.where(mask != 0, x, torch.zeros((), dtype=x.dtype, device=x.device))
         flat = x.reshape(batch, steps, joints * width).transpose(1, 2)  # (B, V * C, T) as data_bn expects
-        x = self.data_bn(flat).reshape(batch, joints, width, steps).permute(1, 3, 0, 2).contiguous()  # (V, T, B, C)
-        for index, block in enumerate(self.st_gcn_networks):
-            adjacency = self.A if self.edge_importance is None else self.A * self.edge_importance[index]
-            x = block(x, adjacency)
-        return x.mean(dim=(0, 1))
+        return self.data_bn(flat).reshape(batch, joints, width, steps).permute(1, 3, 0, 2).contiguous()

@@ -114,6 +114,22 @@ def test_masked_entries_do_not_change_the_embedding(train):
     assert not torch.equal(first, model(changed, torch.ones_like(mask)))
 
 
+def test_block_features_pool_each_block_and_end_in_the_output():
+    torch.manual_seed(0)
+    model = STGCN(in_channels=6, **SMALL).eval()
+    x, mask = torch.randn(2, 40, 22, 6), torch.ones(2, 40, 22, 6)
+    mask[:, :, 5:] = 0
+    pooled = model.block_features(x, mask)
+    assert [p.shape for p in pooled] == [(2, width) for width in SMALL["channels"]]
+    assert torch.equal(pooled[-1], model(x, mask))
+    # Each is its block's output averaged over joints and time, computed here block by block.
+    h = model.data_bn(torch.where(mask != 0, x, 0).reshape(2, 40, 132).transpose(1, 2))
+    h = h.reshape(2, 22, 6, 40).permute(1, 3, 0, 2)
+    for index, block in enumerate(model.st_gcn_networks):
+        h = block(h, model.A * model.edge_importance[index])
+        assert torch.allclose(pooled[index], h.mean(dim=(0, 1)), atol=1e-6)
+
+
 def test_gradient_reaches_every_edge_importance():
     model = STGCN(in_channels=3, **SMALL)
     model(torch.randn(2, 20, 22, 3)).square().sum().backward()

@@ -3,8 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
-from experiments.transfer import PROBES, TransferSettings, draw_shots, evaluate_transfer, probe_scores, select_halves
+from experiments.transfer import (
+    PROBES,
+    TransferSettings,
+    draw_shots,
+    encode_early,
+    evaluate_transfer,
+    probe_scores,
+    select_halves,
+)
 from tests.conftest import save_tiny_model
 from tests.test_benchmarks_hapt import _write_archive
 
@@ -24,6 +33,22 @@ def test_probe_separates_separable_features():
     train, test = centres[train_y] + rng.normal(0, 0.5, (15, 8)), centres[test_y] + rng.normal(0, 0.5, (60, 8))
     scores = probe_scores(train, train_y, test, num_classes=4)  # class 3 never seen: -inf
     assert (scores.argmax(1) == test_y).all() and np.isneginf(scores[:, 3]).all()
+
+
+def test_early_probe_reads_the_first_blocks_pooled_and_skips_encoders_without_blocks():
+    from pretrain.stgcn import STGCN
+
+    torch.manual_seed(0)
+    encoder = STGCN(in_channels=6, channels=(8, 8, 16), strides=(1, 2, 1)).eval()
+    imu = np.random.default_rng(0).normal(size=(5, 30, 22, 6)).astype(np.float32)
+    mask = np.ones_like(imu)
+    mask[..., 3:] = 0  # accelerometer only: the gyroscope channels are read as absent
+    early = encode_early(encoder, 6, imu, mask, blocks=2, batch_size=2)
+    with torch.inference_mode():
+        blocks = encoder.block_features(torch.from_numpy(imu), torch.from_numpy(mask))
+    assert early.shape == (5, 16)
+    np.testing.assert_allclose(early, torch.cat(blocks[:2], 1).numpy(), atol=0.05)  # bf16 where the CPU has it
+    assert encode_early(torch.nn.Linear(6, 4), 6, imu, mask, blocks=2) is None
 
 
 def test_select_halves_split_the_training_subjects():

@@ -80,6 +80,8 @@ VARIANTS: dict[str, tuple[str, Setting]] = {
                     Setting(overrides=("train.weight_average=uniform", "train.average_from=100"))),
     "worn-varied": ("each corpus clip's device mounted anywhere from rigid to as loose as the worn sensor model's "
                     "(simulate.sensor.SensorModel.worn_varied)", Setting(sensor="worn-varied")),
+    "tilt-8": ("upright rotations tilt at most 8 deg (15 in cpu-small): levelled devices keep their posture",
+               Setting(overrides=("augment.upright_tilt_deg=8.0",))),
     "wider": ("ST-GCN twice as wide (64-256)",
               Setting(overrides=("model.imu_encoder.channels=[64, 64, 128, 128, 256]",))),
 }
@@ -93,6 +95,8 @@ FIGURES = (("BM train zero-shot", ("basicmotions", "acc")), ("HAPT train zero-sh
            ("probe k=1 random", ("hapt", "probe", "1", "random-encoder", "acc_mean")),
            ("probe k=5 pretrained", ("hapt", "probe", "5", "pretrained-encoder", "acc_mean")),
            ("probe k=5 random", ("hapt", "probe", "5", "random-encoder", "acc_mean")),
+           ("probe k=1 pretrained early blocks", ("hapt", "probe", "1", "pretrained-early", "acc_mean")),
+           ("probe k=5 pretrained early blocks", ("hapt", "probe", "5", "pretrained-early", "acc_mean")),
            ("probe k=5 MiniRocket", ("hapt", "probe", "5", "minirocket", "acc_mean")))
 
 

@@ -135,15 +135,19 @@ def encode_pooled(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask
 
 
 @torch.inference_mode()
-def encode_early(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask: np.ndarray, blocks: int,
-                 batch_size: int = 256) -> np.ndarray | None:
-    """The pooled outputs of a motion encoder's first ``blocks`` blocks, concatenated (N, sum of their widths);
-    None for an encoder without blocks."""
+def encode_blocks(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask: np.ndarray, blocks: int,
+                  batch_size: int = 256) -> tuple[np.ndarray, np.ndarray | None]:
+    """(pooled features of a bare motion encoder, the pooled outputs of its first ``blocks`` blocks
+    concatenated: (N, sum of their widths)), in one pass; the second is None for an encoder without blocks."""
     if not hasattr(encoder, "block_features"):
-        return None
+        return encode_pooled(encoder, channels, imu, mask, batch_size), None
+    last, early = [], []
     with cpu_autocast():
-        return np.concatenate([torch.cat(encoder.block_features(x[..., :channels], m[..., :channels])[:blocks], 1)
-                               .float().numpy() for x, m in _batches(imu, mask, batch_size)])
+        for x, m in _batches(imu, mask, batch_size):
+            pooled = encoder.block_features(x[..., :channels], m[..., :channels])
+            last.append(pooled[-1].float().numpy())
+            early.append(torch.cat(pooled[:blocks], 1).float().numpy())
+    return np.concatenate(last), np.concatenate(early)
 
 
 def _batches(imu: np.ndarray, mask: np.ndarray, batch_size: int):
@@ -227,10 +231,10 @@ def _features(model: MotionTextModel, random: torch.nn.Module, split: BenchmarkS
     pooled, embedded = encode(model, imu, mask)
     rows = np.arange(0, len(imu), random_every)
     imu, mask = imu[rows], mask[rows]
+    random_pooled, random_early = encode_blocks(random, model.channels, imu, mask, early_blocks)
     features = {"pretrained-encoder": pooled[rows], "pretrained-embedding": embedded[rows],
-                "random-encoder": encode_pooled(random, model.channels, imu, mask),
-                "pretrained-early": encode_early(model.imu_encoder, model.channels, imu, mask, early_blocks),
-                "random-early": encode_early(random, model.channels, imu, mask, early_blocks)}
+                "random-encoder": random_pooled, "random-early": random_early,
+                "pretrained-early": encode_blocks(model.imu_encoder, model.channels, imu, mask, early_blocks)[1]}
     return {**{name: value for name, value in features.items() if value is not None},
             "imu": imu, "mask": mask, "zero-shot-embedding": embedded, "probe_rows": rows}
 

@@ -9,7 +9,7 @@ from experiments.transfer import (
     PROBES,
     TransferSettings,
     draw_shots,
-    encode_early,
+    encode_blocks,
     evaluate_transfer,
     probe_scores,
     select_halves,
@@ -43,12 +43,19 @@ def test_early_probe_reads_the_first_blocks_pooled_and_skips_encoders_without_bl
     imu = np.random.default_rng(0).normal(size=(5, 30, 22, 6)).astype(np.float32)
     mask = np.ones_like(imu)
     mask[..., 3:] = 0  # accelerometer only: the gyroscope channels are read as absent
-    early = encode_early(encoder, 6, imu, mask, blocks=2, batch_size=2)
+    last, early = encode_blocks(encoder, 6, imu, mask, blocks=2, batch_size=2)
     with torch.inference_mode():
         blocks = encoder.block_features(torch.from_numpy(imu), torch.from_numpy(mask))
-    assert early.shape == (5, 16)
+    assert early.shape == (5, 16) and last.shape == (5, 16)
     np.testing.assert_allclose(early, torch.cat(blocks[:2], 1).numpy(), atol=0.05)  # bf16 where the CPU has it
-    assert encode_early(torch.nn.Linear(6, 4), 6, imu, mask, blocks=2) is None
+    np.testing.assert_allclose(last, encoder(torch.from_numpy(imu), torch.from_numpy(mask)).detach().numpy(), atol=0.05)
+
+    class Blockless(torch.nn.Module):  # e.g. the language-model core: its pooled features, no early ones
+        def forward(self, x, mask):
+            return x.mean(dim=(1, 2))
+
+    last, early = encode_blocks(Blockless(), 6, imu, mask, blocks=2)
+    assert early is None and last.shape == (5, 6)
 
 
 def test_select_halves_split_the_training_subjects():

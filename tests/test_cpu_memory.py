@@ -34,9 +34,10 @@ def faults_per_round(mode: str) -> float:
 def test_freed_memory_is_reused_instead_of_faulted_in_again():
     pages = 64 * 2**20 // 4096
     assert faults_per_round("default") > 0.9 * pages  # glibc's default: every round maps and faults anew
-    # Kept: most rounds reuse the pages (here 0-2 rounds of 8 still fault, where another small block took
-    # the freed one's place).
-    assert faults_per_round("keep") < 0.6 * pages
+    # Kept: most rounds reuse the pages (here usually 0-2 rounds of 8 still fault, where another small block
+    # took the freed one's place; once in a full suite run 5 of 8 did). The best of three fresh processes: without
+    # the setting every round of every process faults.
+    assert min(faults_per_round("keep") for _ in range(3)) < 0.6 * pages
 
 
 def test_importing_the_library_changes_no_allocator_setting():

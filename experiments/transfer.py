@@ -42,10 +42,11 @@ from benchmarks.metrics import classification_metrics, confusion
 from benchmarks.prepare import prepare_split
 from benchmarks.registry import BASIC_MOTIONS, HAPT, Dataset
 from finetune.data import Windows
+from finetune.linear_probe import pooled_blocks, probe_scores, random_encoder
 from finetune.minirocket import minirocket_scores, present_channels
 from finetune.selection import stable_seed
 from pretrain import load_model
-from pretrain.model import MotionTextModel, build_imu_encoder
+from pretrain.model import MotionTextModel
 from pretrain.train import resolve_mixed_precision
 from zero_shot.calibration import cross_fitted, fit_calibration
 from zero_shot.prompts import class_text_embeddings
@@ -125,42 +126,18 @@ def encode(model: MotionTextModel, imu: np.ndarray, mask: np.ndarray, batch_size
     return np.concatenate(pooled), np.concatenate(embedded)
 
 
-@torch.inference_mode()
-def encode_pooled(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask: np.ndarray,
-                  batch_size: int = 256) -> np.ndarray:
-    """Pooled features of a bare motion encoder reading the first ``channels`` IMU channels."""
-    with cpu_autocast():
-        return np.concatenate([encoder(x[..., :channels], m[..., :channels]).float().numpy()
-                               for x, m in _batches(imu, mask, batch_size)])
-
-
-@torch.inference_mode()
 def encode_blocks(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask: np.ndarray, blocks: int,
                   batch_size: int = 256) -> tuple[np.ndarray, np.ndarray | None]:
     """(pooled features of a bare motion encoder, the pooled outputs of its first ``blocks`` blocks
-    concatenated: (N, sum of their widths)), in one pass; the second is None for an encoder without blocks."""
-    if not hasattr(encoder, "block_features"):
-        return encode_pooled(encoder, channels, imu, mask, batch_size), None
-    last, early = [], []
+    concatenated), in one pass under :func:`cpu_autocast` (:func:`finetune.linear_probe.pooled_blocks`); the
+    second is None for an encoder without blocks."""
     with cpu_autocast():
-        for x, m in _batches(imu, mask, batch_size):
-            pooled = encoder.block_features(x[..., :channels], m[..., :channels])
-            last.append(pooled[-1].float().numpy())
-            early.append(torch.cat(pooled[:blocks], 1).float().numpy())
-    return np.concatenate(last), np.concatenate(early)
+        return pooled_blocks(encoder, channels, imu, mask, blocks, batch_size)
 
 
 def _batches(imu: np.ndarray, mask: np.ndarray, batch_size: int):
     for start in range(0, len(imu), batch_size):
         yield torch.from_numpy(imu[start:start + batch_size]), torch.from_numpy(mask[start:start + batch_size])
-
-
-def random_init(model: MotionTextModel, seed: int) -> torch.nn.Module:
-    """The model's motion encoder freshly initialised (seeded): nothing of the checkpoint but its shape.
-    Only the encoder: the probe reads its pooled features, and the text tower is not built again."""
-    torch.manual_seed(seed)
-    return build_imu_encoder(model.config.get("encoder", "stgcn"), model.channels,
-                             dict(model.config["imu_encoder"])).eval()
 
 
 def draw_shots(targets: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -169,20 +146,6 @@ def draw_shots(targets: np.ndarray, k: int, seed: int) -> np.ndarray:
     chosen = [rng.choice(np.flatnonzero(targets == c), size=min(k, int((targets == c).sum())), replace=False)
               for c in np.unique(targets)]
     return np.sort(np.concatenate(chosen))
-
-
-def probe_scores(train_features: np.ndarray, train_targets: np.ndarray, test_features: np.ndarray,
-                 num_classes: int) -> np.ndarray:
-    """(N_test, K) log-probabilities of a logistic regression fitted on standardised ``train_features``."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    pipeline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0))
-    pipeline.fit(train_features, train_targets)
-    scores = np.full((len(test_features), num_classes), -np.inf)
-    scores[:, pipeline[-1].classes_] = pipeline.predict_log_proba(test_features)
-    return scores
 
 
 def zero_shot_metrics(model: MotionTextModel, embedded: np.ndarray, split: BenchmarkSplit,
@@ -322,7 +285,7 @@ def evaluate_transfer(model_dir: str | os.PathLike, protocol: str = "report",
         raise ValueError(f"protocol is one of {PROTOCOLS}, got {protocol!r}")
     settings = settings or TransferSettings()
     model = load_model(model_dir)
-    random = random_init(model, settings.random_seed)
+    random = random_encoder(model, settings.random_seed)
     tag = f"{protocol}-seed{settings.shot_seed}"
     bm_split = "train" if protocol == "select" else "test"
     bm = load_split(BASIC_MOTIONS, data_root, bm_split)

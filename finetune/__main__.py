@@ -9,7 +9,9 @@
         --context 100 --horizon 20 --forecast-joints right_wrist --seeds 3 --output reports/forecast.json
 
 Each run of a mode (full: encoder and head train; probe: frozen encoder, head only; random: the same network
-from a random initialisation; minirocket: MiniRocket features and a ridge classifier) sees k training series
+from a random initialisation; early / random-early: a logistic regression on the frozen first blocks of the
+pretrained / a freshly initialised encoder, :mod:`finetune.linear_probe`; minirocket: MiniRocket features and a
+ridge classifier) sees k training series
 per class (``--k``, a comma list, default 1,2,3,5,10; ``--k`` with no value runs none) or, with ``--full``,
 the whole training split, and is scored on the whole test split. ``--seeds S`` runs seeds 0..S-1 (``--seeds
 0,4`` runs those): each draws its own shots and initialisation, shared by all modes.

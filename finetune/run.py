@@ -28,6 +28,7 @@ from zero_shot.prompts import class_text_embeddings
 
 from .data import Windows, labelled_windows
 from .heads import HEADS, Head, build_classifier
+from .linear_probe import EARLY_BLOCKS, PROBE_C, early_features, early_probe_scores, has_blocks, random_encoder
 from .minirocket import ALPHAS, N_KERNELS, minirocket_scores, present_channels
 from .protocol import FinetuneProtocol, finetune_protocol
 from .report import summarise
@@ -43,7 +44,10 @@ from .selection import (
 )
 from .train import NEURAL_MODES, TrainSettings, fit, predict
 
-MODES = (*NEURAL_MODES, "minirocket")
+#: Logistic regressions on the frozen early blocks (:mod:`finetune.linear_probe`): of the pretrained encoder, and
+#: of the same network freshly initialised.
+EARLY_MODES = ("early", "random-early")
+MODES = (*NEURAL_MODES, *EARLY_MODES, "minirocket")
 #: The shot counts of the paper's few-shot tables.
 PAPER_KS = (1, 2, 3, 5, 10)
 DEFAULT_DATA_ROOT = "data/benchmarks"
@@ -156,8 +160,9 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
         model_folder: a model folder (:func:`pretrain.load_model`).
         data: a dataset name or registry entry (both splits loaded from ``data_root``), or (train, test).
         ks: series per class of the few-shot runs.
-        modes: any of ``full``, ``probe``, ``random`` (:mod:`finetune.train`) and ``minirocket``
-            (:mod:`finetune.minirocket`).
+        modes: any of ``full``, ``probe``, ``random`` (:mod:`finetune.train`), ``early`` and ``random-early``
+            (:mod:`finetune.linear_probe`: a logistic regression on the frozen first blocks of the pretrained or a
+            freshly initialised encoder) and ``minirocket`` (:mod:`finetune.minirocket`).
         seeds: a count n (seeds 0..n-1) or the seeds themselves; each seed draws its own shots
             (:mod:`finetune.selection`) and initialisation, shared by every mode.
         epochs: replaces ``settings.epochs`` (None: the protocol's).
@@ -200,6 +205,9 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
     selections, sources = _selections(protocol, rows, train_split.targets, len(descriptions), name,
                                       train_split.dataset.dir, seed_list, data_root, draw_missing_shots)
     model = load_model(model_folder, device=device)
+    if not has_blocks(model.imu_encoder) and any(mode in EARLY_MODES for mode in modes):
+        raise InputError(model_folder, f"modes {', '.join(EARLY_MODES)} probe the blocks of an ST-GCN; this model's "
+                                       f"encoder is {model.config.get('encoder', 'stgcn')!r}")
     use_gyro = model.channels == 6
     prepare = {"use_gyro": use_gyro, "gravity": gravity, "resampling": protocol.resampling}
     train = labelled_windows(train_split, **prepare)
@@ -207,6 +215,7 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
     class_embeddings = class_text_embeddings(model, descriptions, class_text=protocol.class_text)
     zero_shot = classification_metrics(zero_shot_scores(model, test.imu, test.mask, class_embeddings), test.targets)
     channels = present_channels(train.mask)
+    pretrained_test_features = None  # the early blocks of the pretrained encoder over the test windows, once
     jobs = [(mode, row, index) for mode in modes for row in selections for index in range(len(seed_list))]
     results: dict[str, dict[int | str, list[dict]]] = {mode: {row: [] for row in selections} for mode in modes}
     bar = tqdm(jobs, desc=f"fine-tuning {name}", unit="run", disable=not progress)
@@ -218,6 +227,18 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
             scores, alpha = minirocket_scores(train.take(selection.shots), test, len(descriptions), run_seed, channels)
             record = {**classification_metrics(scores, test.targets), "train_series": len(selection.shots),
                       "validation_series": 0, "ridge_alpha": alpha}
+        elif mode in EARLY_MODES:
+            if mode == "early":
+                encoder = model.imu_encoder
+                if pretrained_test_features is None:
+                    pretrained_test_features = early_features(encoder, model.channels, test)
+                test_features = pretrained_test_features
+            else:
+                encoder, test_features = random_encoder(model, run_seed).to(device), None
+            scores = early_probe_scores(encoder, model.channels, train.take(selection.shots), test, len(descriptions),
+                                        test_features=test_features)
+            record = {**classification_metrics(scores, test.targets), "train_series": len(selection.shots),
+                      "validation_series": 0, "blocks": EARLY_BLOCKS}
         else:
             record = _neural_run(model, mode, head, train, selection, test, descriptions,
                                  class_embeddings if head == "text" else None, settings, run_seed,
@@ -238,6 +259,7 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
                      "validation_fraction": VALIDATION_FRACTION if protocol.validation == "holdout" else 0.0,
                      "min_validation_shots": MIN_VALIDATION_SHOTS if protocol.validation == "holdout" else None,
                      "minirocket": {"n_kernels": N_KERNELS, "alphas": ALPHAS.tolist()},
+                     "early_probe": {"blocks": EARLY_BLOCKS, "C": PROBE_C},
                      "std": "sample standard deviation over seeds (ddof 1)"},
         "zero_shot": zero_shot,
         "results": {mode: {row: _summary(runs, rows[row], selections[row][0], train.targets, class_names)

@@ -111,8 +111,9 @@ def few_shot_over_seeds(per_seed: list[dict], dataset: str) -> dict:
     return result
 
 
-def _seed_result(seed: int, transfer: dict) -> dict:
-    """One seed's figures in the layout the summaries read."""
+def _seed_result(seed: int, transfer: dict, ensemble: dict | None = None) -> dict:
+    """One seed's figures in the layout the summaries read; ``ensemble``: per dataset the
+    :func:`experiments.sim_probe.evaluate` result, whose ensemble becomes the seed's ``ensemble`` entry."""
     def zero_shot(entry: dict) -> dict:
         return {"zero_shot": {key: entry["normalised"][key] for key in ZERO_SHOT_KEYS},
                 "plain": {key: entry[key] for key in ZERO_SHOT_KEYS},
@@ -122,6 +123,8 @@ def _seed_result(seed: int, transfer: dict) -> dict:
                                           "probe": transfer["basicmotions"]["probe"]}}
     if "hapt" in transfer:
         row["hapt"] = {**zero_shot(transfer["hapt"]["zero_shot"]), "probe": transfer["hapt"]["probe"]}
+    for dataset, result in (ensemble or {}).items():
+        row[dataset]["ensemble"] = {key: result["ensemble"][key] for key in ZERO_SHOT_KEYS}
     return row
 
 
@@ -158,6 +161,12 @@ def summary_markdown(summary: dict) -> str:
               "HAPT's training subjects for its test subjects. A different protocol from plain zero-shot: it "
               "needs an unlabeled recording from the device.", ""]
     lines += zero_shot_table(summary["zero_shot_calibrated"], names)
+    if summary.get("zero_shot_ensemble"):
+        lines += ["", "## Zero-shot from text and simulation (ensemble)", "",
+                  "The normalised text scores' class probabilities averaged with those of a logistic regression on "
+                  "the frozen early blocks, fitted on simulated windows of each class's library activity "
+                  "(`experiments.sim_probe`): still nothing of the device is read.", ""]
+        lines += zero_shot_table(summary["zero_shot_ensemble"], names)
     for dataset, by_k in summary["few_shot"].items():
         probes = list(next(iter(by_k.values())))
         lines += ["", f"## Few-shot on {names[dataset].split(' (')[0]}: logistic-regression probe on frozen "
@@ -200,6 +209,16 @@ def bm_train_zero_shot():
     return lambda model: {"basicmotions_train_acc": evaluate_split(model, split).metrics["acc"]}
 
 
+def ensemble_zero_shot(folder: Path, data_root: str) -> dict:
+    """Per dataset present, the test split scored from text and simulation (:mod:`experiments.sim_probe`)."""
+    from experiments import sim_probe
+    from pretrain import load_model
+
+    model = load_model(folder)
+    return {name: sim_probe.evaluate(model, dataset, split, sim_probe.CLIPS, sim_probe.pretraining_augment(folder))
+            for name, (dataset, split) in sim_probe.splits("report", data_root).items()}
+
+
 def run(args: argparse.Namespace) -> dict:
     from benchmarks.registry import BASIC_MOTIONS
     from experiments.embedding import plot_embedding_space
@@ -228,7 +247,8 @@ def run(args: argparse.Namespace) -> dict:
         transfers = {seed: evaluate_transfer(folder, "report", args.data_root,
                                              TransferSettings(random_seed=seed, draw_seed=0), minirocket_cache)
                      for seed, folder in models.items()}
-        per_seed = [_seed_result(seed, transfer) for seed, transfer in transfers.items()]
+        ensembles = {seed: ensemble_zero_shot(folder, args.data_root) for seed, folder in models.items()}
+        per_seed = [_seed_result(seed, transfer, ensembles[seed]) for seed, transfer in transfers.items()]
     first = models[args.seeds[0]]
     with timed(timings, "plots"):
         model = load_model(first)
@@ -251,6 +271,8 @@ def run(args: argparse.Namespace) -> dict:
                             for dataset in ("basicmotions", "hapt") if dataset in per_seed[0]},
         "zero_shot_calibrated": {dataset: zero_shot_over_seeds(per_seed, dataset, "calibrated")
                                  for dataset in ("basicmotions", "hapt") if dataset in per_seed[0]},
+        "zero_shot_ensemble": {dataset: zero_shot_over_seeds(per_seed, dataset, "ensemble")
+                               for dataset in ("basicmotions", "hapt") if "ensemble" in per_seed[0].get(dataset, {})},
         "few_shot": {dataset: few_shot_over_seeds(per_seed, dataset)
                      for dataset in ("basicmotions", "hapt") if dataset in per_seed[0]},
         "seeds": list(args.seeds),

@@ -11,9 +11,9 @@ the corpus's sensor model, cut into windows as long as the device's series and p
 (:func:`simulated_windows`); a logistic regression on the frozen encoder's early blocks
 (:mod:`finetune.linear_probe`), fitted on those windows after one pass of the model's pretraining
 augmentation (``--augment pretraining``, the config its folder names; ``rotation`` keeps only the turns, tilt,
-gain and noise), scores the real windows. No real label and no real window is read before scoring, so the result is still
-zero-shot. Training classifiers on virtual IMU data is the premise of IMUTube (Kwon et al., IMWUT 2020) and
-IMUGPT (Leng et al., ISWC 2023); here the simulated classifier is one vote beside the text.
+gain and noise), scores the real windows. No real label and no real window is read before scoring, so the
+result is still zero-shot. Training classifiers on virtual IMU data is the premise of IMUTube (Kwon et al.,
+IMWUT 2020) and IMUGPT (Leng et al., ISWC 2023); here the simulated classifier is one vote beside the text.
 
 The ensemble (``ensemble``): the mean of the text's class probabilities (softmax of the scores normalised
 on simulated reference windows, :mod:`zero_shot.reference`, whose per-class z-scores need no temperature)
@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,8 @@ from zero_shot.prompts import class_text_embeddings
 CLIPS = 60
 SIMULATION_SEED = 0
 AUGMENT_SEED = 0
+#: The metrics kept per way of scoring (:func:`benchmarks.metrics.classification_metrics`).
+METRICS = ("acc", "f1", "r@2", "mrr")
 
 
 def library_activities(model: MotionTextModel, descriptions: Sequence[Sequence[str]]) -> list[str]:
@@ -109,6 +112,13 @@ def simulated_windows(dataset: Dataset, activities: Sequence[str], series_sample
 
 #: How the simulated windows are augmented before the probe reads them (:func:`augmented_once`).
 AUGMENTS = ("pretraining", "rotation")
+
+
+@lru_cache(maxsize=4)
+def _simulated_once(dataset: Dataset, activities: tuple[str, ...], series_samples: int, clips: int, use_gyro: bool
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`simulated_windows` kept for the process: models scored on one device share the clips."""
+    return simulated_windows(dataset, activities, series_samples, clips, use_gyro=use_gyro)
 
 
 def pretraining_augment(model_folder: str | Path):
@@ -158,8 +168,8 @@ def evaluate(model: MotionTextModel, dataset: Dataset, split: BenchmarkSplit, cl
              augment_config=None, augment: str = "pretraining") -> dict:
     """Text (normalised), simulated probe and ensemble metrics on ``split``'s windows, and the class match."""
     activities = library_activities(model, split.descriptions)
-    sim_imu, sim_mask, sim_targets = simulated_windows(dataset, activities, split.x.shape[1], clips,
-                                                       use_gyro=model.channels == 6)
+    sim_imu, sim_mask, sim_targets = _simulated_once(dataset, tuple(activities), split.x.shape[1], clips,
+                                                     model.channels == 6)
     sim_imu, sim_mask = augmented_once(augment_config, sim_imu, sim_mask, augment)
     imu, mask = prepare_split(split, use_gyro=model.channels == 6)
     classes = class_text_embeddings(model, split.descriptions).float().numpy()
@@ -175,7 +185,7 @@ def evaluate(model: MotionTextModel, dataset: Dataset, split: BenchmarkSplit, cl
     ensemble = ensemble_scores(text, probe)
     return {"activities": dict(zip([d[0] for d in split.descriptions], activities, strict=True)),
             "simulated_windows": len(sim_targets), "n": len(split.y),
-            **{name: {key: classification_metrics(scores, split.targets)[key] for key in ("acc", "f1")}
+            **{name: {key: classification_metrics(scores, split.targets)[key] for key in METRICS}
                for name, scores in (("text", text), ("probe", probe), ("ensemble", ensemble))}}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -73,6 +74,8 @@ def few_reference_clips(monkeypatch):
     import zero_shot.reference
 
     monkeypatch.setattr(zero_shot.reference, "REFERENCE_CLIPS", 16)
+    if "experiments.sim_probe" in sys.modules:  # the demo's ensemble simulates 2 clips per class, not 60
+        monkeypatch.setattr(sys.modules["experiments.sim_probe"], "CLIPS", 2)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import json
 
 import yaml
 
+import experiments.sim_probe  # noqa: F401  (loaded, so conftest keeps its clips few)
 from experiments.demo import main
 from experiments.transfer import PROBES
 from pretrain.config import load_config, override
@@ -32,6 +33,9 @@ def test_demo_writes_summary_over_seeds_and_plots(tmp_path, capsys):
     assert [row["seed"] for row in plain["per_seed"]] == [0, 1, 2] and 0 <= plain["acc_mean"] <= 1
     calibrated = summary["zero_shot_calibrated"]["basicmotions"]
     assert [row["seed"] for row in calibrated["per_seed"]] == [0, 1, 2] and 0 <= calibrated["acc_mean"] <= 1
+    ensemble = summary["zero_shot_ensemble"]["basicmotions"]
+    assert [row["seed"] for row in ensemble["per_seed"]] == [0, 1, 2] and 0 <= ensemble["acc_mean"] <= 1
+    assert "Zero-shot from text and simulation" in (tmp_path / "demo" / "summary.md").read_text()
     # Three different corpora and models: corpus seed and training seed both follow the seed.
     assert len({(tmp_path / "model" / f"seed-{s}" / "model.safetensors").read_bytes() for s in range(3)}) == 3
     assert len(list((tmp_path / "corpora").iterdir())) == 3

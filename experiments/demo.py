@@ -210,11 +210,15 @@ def bm_train_zero_shot():
 
 
 def ensemble_zero_shot(folder: Path, data_root: str) -> dict:
-    """Per dataset present, the test split scored from text and simulation (:mod:`experiments.sim_probe`)."""
+    """Per dataset present, the test split scored from text and simulation (:mod:`experiments.sim_probe`);
+    empty for an encoder without blocks (the language-model core)."""
     from experiments import sim_probe
+    from finetune.linear_probe import has_blocks
     from pretrain import load_model
 
     model = load_model(folder)
+    if not has_blocks(model.imu_encoder):
+        return {}
     return {name: sim_probe.evaluate(model, dataset, split, sim_probe.CLIPS, sim_probe.pretraining_augment(folder))
             for name, (dataset, split) in sim_probe.splits("report", data_root).items()}
 

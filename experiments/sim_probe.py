@@ -50,11 +50,12 @@ from experiments.transfer import (
     DEFAULT_DATA_ROOT,
     PROTOCOLS,
     _rows,
+    encode,
     encode_blocks,
     reference_embeddings,
     select_halves,
 )
-from finetune.linear_probe import EARLY_BLOCKS, probe_scores
+from finetune.linear_probe import EARLY_BLOCKS, has_blocks, probe_scores
 from pretrain.model import MotionTextModel
 from skeletons.atomic import write_text_atomic
 from skeletons.errors import InputError, exit_on_bad_input
@@ -167,20 +168,18 @@ def ensemble_scores(normalised: np.ndarray, probe_log_probs: np.ndarray) -> np.n
 def evaluate(model: MotionTextModel, dataset: Dataset, split: BenchmarkSplit, clips: int = CLIPS,
              augment_config=None, augment: str = "pretraining") -> dict:
     """Text (normalised), simulated probe and ensemble metrics on ``split``'s windows, and the class match."""
+    if not has_blocks(model.imu_encoder):
+        raise InputError(None, "the simulated probe reads an ST-GCN's early blocks; this encoder has none")
     activities = library_activities(model, split.descriptions)
     sim_imu, sim_mask, sim_targets = _simulated_once(dataset, tuple(activities), split.x.shape[1], clips,
                                                      model.channels == 6)
     sim_imu, sim_mask = augmented_once(augment_config, sim_imu, sim_mask, augment)
     imu, mask = prepare_split(split, use_gyro=model.channels == 6)
     classes = class_text_embeddings(model, split.descriptions).float().numpy()
-    from experiments.transfer import encode
-
     embedded = encode(model, imu, mask)[1]
     text = fit_calibration(reference_embeddings(model, dataset) @ classes.T).apply(embedded @ classes.T)
     real_early = encode_blocks(model.imu_encoder, model.channels, imu, mask, EARLY_BLOCKS)[1]
     sim_early = encode_blocks(model.imu_encoder, model.channels, sim_imu, sim_mask, EARLY_BLOCKS)[1]
-    if real_early is None:
-        raise InputError(None, "the simulated probe reads an ST-GCN's early blocks; this encoder has none")
     probe = probe_scores(sim_early, sim_targets, real_early, len(activities))
     ensemble = ensemble_scores(text, probe)
     return {"activities": dict(zip([d[0] for d in split.descriptions], activities, strict=True)),

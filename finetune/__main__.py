@@ -216,6 +216,8 @@ def run(args: argparse.Namespace) -> list[dict]:
                                data_root=args.data_root, settings=settings, device=args.device,
                                gravity="remove" if args.remove_gravity else "keep", protocol=protocol,
                                draw_missing_shots=args.draw_missing_shots)
+        for mode, why in payload["skipped_modes"].items():
+            print(f"skipped mode {mode}: it {why}", file=sys.stderr)
         table = markdown(payload)
         json_path, table_path = _outputs(output, payload["benchmark"], len(datasets) > 1)
         write_text_atomic(json_path, json.dumps(payload, indent=2) + "\n")

@@ -162,7 +162,8 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
         ks: series per class of the few-shot runs.
         modes: any of ``full``, ``probe``, ``random`` (:mod:`finetune.train`), ``early`` and ``random-early``
             (:mod:`finetune.linear_probe`: a logistic regression on the frozen first blocks of the pretrained or a
-            freshly initialised encoder) and ``minirocket`` (:mod:`finetune.minirocket`).
+            freshly initialised encoder; skipped, and listed under ``skipped_modes``, for an encoder without
+            blocks) and ``minirocket`` (:mod:`finetune.minirocket`).
         seeds: a count n (seeds 0..n-1) or the seeds themselves; each seed draws its own shots
             (:mod:`finetune.selection`) and initialisation, shared by every mode.
         epochs: replaces ``settings.epochs`` (None: the protocol's).
@@ -180,10 +181,11 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
 
     Returns:
         ``{"benchmark", "model_folder", "classes", "n_train", "n_test", "protocol", "settings", "zero_shot",
-        "results": {mode: {row: {"label", "acc_mean", "acc_std", "f1_mean", "f1_std", "shots_per_class",
-        "short_classes", "per_seed": [{"seed", metrics..., run details...}]}}}, "selection": {row: [{"seed",
-        "label", "source", "train", "validation"}]}}`` with rows keyed by the integer k and ``"full"``, metrics as
-        fractions in [0, 1]; ``label`` says ``k=5 (4 train + 1 validation)`` where shots are held out.
+        "skipped_modes": {mode: why}, "results": {mode: {row: {"label", "acc_mean", "acc_std", "f1_mean",
+        "f1_std", "shots_per_class", "short_classes", "per_seed": [{"seed", metrics..., run details...}]}}},
+        "selection": {row: [{"seed", "label", "source", "train", "validation"}]}}`` with rows keyed by the
+        integer k and ``"full"``, metrics as fractions in [0, 1]; ``label`` says ``k=5 (4 train + 1
+        validation)`` where shots are held out.
 
     Raises:
         InputError: an unknown mode, head or dataset, k < 1, no seeds, or unusable data or model folder.
@@ -205,9 +207,11 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
     selections, sources = _selections(protocol, rows, train_split.targets, len(descriptions), name,
                                       train_split.dataset.dir, seed_list, data_root, draw_missing_shots)
     model = load_model(model_folder, device=device)
-    if not has_blocks(model.imu_encoder) and any(mode in EARLY_MODES for mode in modes):
-        raise InputError(model_folder, f"modes {', '.join(EARLY_MODES)} probe the blocks of an ST-GCN; this model's "
-                                       f"encoder is {model.config.get('encoder', 'stgcn')!r}")
+    skipped = {mode: f"probes the blocks of an ST-GCN; this model's encoder is {model.config.get('encoder')!r}"
+               for mode in modes if mode in EARLY_MODES and not has_blocks(model.imu_encoder)}
+    modes = [mode for mode in modes if mode not in skipped]
+    if not modes:
+        raise InputError(model_folder, f"no mode left to run: {'; '.join(f'{m} {why}' for m, why in skipped.items())}")
     use_gyro = model.channels == 6
     prepare = {"use_gyro": use_gyro, "gravity": gravity, "resampling": protocol.resampling}
     train = labelled_windows(train_split, **prepare)
@@ -262,6 +266,7 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
                      "early_probe": {"blocks": EARLY_BLOCKS, "C": PROBE_C},
                      "std": "sample standard deviation over seeds (ddof 1)"},
         "zero_shot": zero_shot,
+        "skipped_modes": skipped,
         "results": {mode: {row: _summary(runs, rows[row], selections[row][0], train.targets, class_names)
                            for row, runs in by_row.items()}
                     for mode, by_row in results.items()},

@@ -110,3 +110,19 @@ def test_run_finetune_probes_the_pretrained_and_a_seeded_random_encoder(checkpoi
         assert run["acc"] == classification_metrics(scores, test_windows.targets)["acc"]
         assert run["train_series"] == 8 and run["blocks"] == 2
     assert document["settings"]["early_probe"] == {"blocks": 2, "C": 1.0}
+
+
+def test_early_modes_are_skipped_and_listed_for_an_encoder_without_blocks(checkpoint, monkeypatch):
+    import finetune.run
+    from skeletons.errors import InputError
+
+    monkeypatch.setattr(finetune.run, "has_blocks", lambda encoder: False)  # as the language-model core
+    dataset = get_dataset("basicmotions")
+    train, test = load_split(dataset, ".", "train"), load_split(dataset, ".", "test")
+    test = replace(test, x=test.x[::8], y=test.y[::8])
+    document = run_finetune(checkpoint, (train, test), ks=[1], modes=["early", "minirocket", "random-early"],
+                            seeds=1, progress=False)
+    assert list(document["results"]) == ["minirocket"]
+    assert set(document["skipped_modes"]) == {"early", "random-early"}
+    with pytest.raises(InputError, match="no mode left"):
+        run_finetune(checkpoint, (train, test), ks=[1], modes=["early"], seeds=1, progress=False)

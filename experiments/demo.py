@@ -6,9 +6,11 @@
 1. for each seed s (3 by default): builds the procedural corpus drawn with seed s and pretrains the config
    on it with training seed s (:mod:`experiments.seeds`; interrupted runs resume, finished ones are reused),
    logging zero-shot accuracy on BasicMotions' **train** split against training step;
-2. evaluates every seed's model (:mod:`experiments.transfer`, protocol ``report``): zero-shot (scores
-   normalised over simulated windows at the device's joints, :mod:`zero_shot.reference`; the plain cosine
-   scores beside it) on BasicMotions' test split (real smartwatch data that ships with aeon) and, when
+2. evaluates every seed's model (:mod:`experiments.transfer`, protocol ``report``): zero-shot (headline:
+   the text scores normalised over simulated windows at the device's joints, :mod:`zero_shot.reference`,
+   in an ensemble with a probe fitted on simulated windows of each class, :mod:`experiments.sim_probe`; the
+   text alone, the plain cosine scores and calibrated scores beside it) on BasicMotions' test split (real
+   smartwatch data that ships with aeon) and, when
    ``hapt.npz`` is under ``--data-root``, on HAPT's UCI-HAR test subjects (real waist phone); few-shot
    logistic-regression probes with k = 1 and 5 labelled windows per class on frozen features, pretrained
    against the same network randomly initialised and against MiniRocket, every seed on the same shots (so
@@ -83,12 +85,23 @@ PROBE_NAMES = {"pretrained-encoder": "pretrained (encoder features)", "pretraine
                "pretrained-embedding": "pretrained (embedding)", "random-encoder": "random init (encoder features)",
                "random-early": "random init (early blocks)", "minirocket": "MiniRocket"}
 ZERO_SHOT_KEYS = ("acc", "f1", "r@2", "mrr")
+#: What the headline zero-shot figures are (``summary.json`` ``zero_shot_scores``), as the summary says it.
+HEADLINES = {
+    "ensemble": "Zero-shot from text and simulation (`experiments.sim_probe`): each class's cosine score standardised "
+                "over 512 simulated windows of the procedural library at the device's joints, rate and gravity "
+                "convention (`zero_shot.reference`), its class probabilities averaged with those of a logistic "
+                "regression on the frozen early blocks fitted on simulated windows of each class's library "
+                "activity. Nothing of the device is read.",
+    "text": "Each class's cosine score standardised over 512 simulated windows of the procedural library at the "
+            "device's joints, rate and gravity convention (`zero_shot.reference`): nothing of the device is read.",
+}
 
 
 def zero_shot_over_seeds(per_seed: list[dict], dataset: str, entry: str = "zero_shot") -> dict:
     """``acc_mean``, ``acc_std`` (and the same for F1, R@2, MRR) over seeds, and ``per_seed``, of each
-    seed's ``entry``: ``zero_shot`` (scores normalised over simulated windows, :mod:`zero_shot.reference`),
-    ``plain`` (the cosine similarities as they are) or ``calibrated`` (:mod:`zero_shot.calibration`)."""
+    seed's ``entry``: ``zero_shot`` (the headline, :func:`_seed_result`), ``text`` (scores normalised over
+    simulated windows, :mod:`zero_shot.reference`), ``plain`` (the cosine similarities as they are) or
+    ``calibrated`` (:mod:`zero_shot.calibration`)."""
     rows = [{"seed": r["seed"], **{key: r[dataset][entry][key] for key in ZERO_SHOT_KEYS}} for r in per_seed]
     summary = {}
     for key in ZERO_SHOT_KEYS:
@@ -112,19 +125,20 @@ def few_shot_over_seeds(per_seed: list[dict], dataset: str) -> dict:
 
 
 def _seed_result(seed: int, transfer: dict, ensemble: dict | None = None) -> dict:
-    """One seed's figures in the layout the summaries read; ``ensemble``: per dataset the
-    :func:`experiments.sim_probe.evaluate` result, whose ensemble becomes the seed's ``ensemble`` entry."""
+    """One seed's figures in the layout the summaries read: per dataset ``zero_shot`` (the headline: the
+    ensemble of text and simulation where ``ensemble``, per dataset the :func:`experiments.sim_probe.evaluate`
+    result, has one; else the normalised text scores), ``text``, ``plain``, ``calibrated`` and ``probe``."""
     def zero_shot(entry: dict) -> dict:
-        return {"zero_shot": {key: entry["normalised"][key] for key in ZERO_SHOT_KEYS},
-                "plain": {key: entry[key] for key in ZERO_SHOT_KEYS},
+        text = {key: entry["normalised"][key] for key in ZERO_SHOT_KEYS}
+        return {"zero_shot": text, "text": text, "plain": {key: entry[key] for key in ZERO_SHOT_KEYS},
                 "calibrated": {key: entry["calibrated"][key] for key in ZERO_SHOT_KEYS}}
 
     row = {"seed": seed, "basicmotions": {**zero_shot(transfer["basicmotions"]),
                                           "probe": transfer["basicmotions"]["probe"]}}
     if "hapt" in transfer:
         row["hapt"] = {**zero_shot(transfer["hapt"]["zero_shot"]), "probe": transfer["hapt"]["probe"]}
-    for dataset, result in (ensemble or {}).items():
-        row[dataset]["ensemble"] = {key: result["ensemble"][key] for key in ZERO_SHOT_KEYS}
+    for dataset, result in (ensemble or {}).items():  # the headline, where the encoder has early blocks
+        row[dataset]["zero_shot"] = {key: result["ensemble"][key] for key in ZERO_SHOT_KEYS}
     return row
 
 
@@ -146,13 +160,13 @@ def summary_markdown(summary: dict) -> str:
              f"{summary['clips']} procedural clips each); every figure is mean ± std over these pretraining "
              f"seeds, per-seed values in `summary.json`. Machine: {summary['machine']['cpu']}, "
              f"{summary['machine']['cores']} cores, {summary['machine'].get('gpu', 'no GPU')}.", "",
-             "## Zero-shot", "",
-             "Each class's cosine score standardised over 512 simulated windows of the procedural library at the "
-             "device's joints, rate and gravity convention (`zero_shot.reference`): nothing of the device is read.",
-             ""]
+             "## Zero-shot", "", HEADLINES[summary["zero_shot_scores"]], ""]
     names = {"basicmotions": "BasicMotions test (40 series, wrist, chance 0.25)",
              "hapt": "HAPT test subjects (waist, 6 classes, chance 0.17)"}
     lines += zero_shot_table(summary["zero_shot"], names)
+    if summary["zero_shot_scores"] != "text":
+        lines += ["", "## Zero-shot from text alone", "", HEADLINES["text"], ""]
+        lines += zero_shot_table(summary["zero_shot_text"], names)
     lines += ["", "## Zero-shot, plain cosine scores (no normalisation)", ""]
     lines += zero_shot_table(summary["zero_shot_plain"], names)
     lines += ["", "## Zero-shot, calibrated on unlabeled windows of the device", "",
@@ -161,12 +175,6 @@ def summary_markdown(summary: dict) -> str:
               "HAPT's training subjects for its test subjects. A different protocol from plain zero-shot: it "
               "needs an unlabeled recording from the device.", ""]
     lines += zero_shot_table(summary["zero_shot_calibrated"], names)
-    if summary.get("zero_shot_ensemble"):
-        lines += ["", "## Zero-shot from text and simulation (ensemble)", "",
-                  "The normalised text scores' class probabilities averaged with those of a logistic regression on "
-                  "the frozen early blocks, fitted on simulated windows of each class's library activity "
-                  "(`experiments.sim_probe`): still nothing of the device is read.", ""]
-        lines += zero_shot_table(summary["zero_shot_ensemble"], names)
     for dataset, by_k in summary["few_shot"].items():
         probes = list(next(iter(by_k.values())))
         lines += ["", f"## Few-shot on {names[dataset].split(' (')[0]}: logistic-regression probe on frozen "
@@ -258,7 +266,7 @@ def run(args: argparse.Namespace) -> dict:
         model = load_model(first)
         zero, names = transfers[args.seeds[0]]["basicmotions"], [labels[0] for labels in BASIC_MOTIONS.labels]
         plot_confusion(args.output / "confusion_zero_shot.png", np.asarray(zero["normalised"]["confusion"]), names,
-                       f"BasicMotions zero-shot (test), seed {args.seeds[0]}")
+                       f"BasicMotions zero-shot from text (test), seed {args.seeds[0]}")
         plot_confusion(args.output / "confusion_calibrated.png", np.asarray(zero["calibrated"]["confusion"]), names,
                        f"BasicMotions calibrated (test), seed {args.seeds[0]}")
         pairs = simulated_vs_real()
@@ -275,8 +283,9 @@ def run(args: argparse.Namespace) -> dict:
                             for dataset in ("basicmotions", "hapt") if dataset in per_seed[0]},
         "zero_shot_calibrated": {dataset: zero_shot_over_seeds(per_seed, dataset, "calibrated")
                                  for dataset in ("basicmotions", "hapt") if dataset in per_seed[0]},
-        "zero_shot_ensemble": {dataset: zero_shot_over_seeds(per_seed, dataset, "ensemble")
-                               for dataset in ("basicmotions", "hapt") if "ensemble" in per_seed[0].get(dataset, {})},
+        "zero_shot_scores": "ensemble" if any(ensembles.values()) else "text",
+        "zero_shot_text": {dataset: zero_shot_over_seeds(per_seed, dataset, "text")
+                           for dataset in ("basicmotions", "hapt") if dataset in per_seed[0]},
         "few_shot": {dataset: few_shot_over_seeds(per_seed, dataset)
                      for dataset in ("basicmotions", "hapt") if dataset in per_seed[0]},
         "seeds": list(args.seeds),

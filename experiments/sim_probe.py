@@ -36,7 +36,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import torch
 from scipy.special import softmax
 from tqdm import tqdm
 
@@ -50,8 +49,8 @@ from experiments.transfer import (
     DEFAULT_DATA_ROOT,
     PROTOCOLS,
     _rows,
-    encode,
     encode_blocks,
+    encode_with_early,
     reference_embeddings,
     select_halves,
 )
@@ -144,7 +143,7 @@ def augmented_once(config, imu: np.ndarray, mask: np.ndarray, augment: str = "pr
     Windows keep their length."""
     from dataclasses import replace
 
-    from pretrain.augment import Augmenter
+    from pretrain.augment import augment_windows
 
     if augment not in AUGMENTS:
         raise InputError(None, f"augment is one of {', '.join(AUGMENTS)}, got {augment!r}")
@@ -153,10 +152,7 @@ def augmented_once(config, imu: np.ndarray, mask: np.ndarray, augment: str = "pr
     config = replace(config, window=None)
     if augment == "rotation":
         config = replace(config, keep_joints=None, gravity_removed_p=0.0, lowpass_p=0.0, tile_p=0.0)
-    augmenter = Augmenter(config, seed=seed)
-    parts = [augmenter(torch.from_numpy(imu[s:s + batch_size]), torch.from_numpy(mask[s:s + batch_size]))
-             for s in range(0, len(imu), batch_size)]
-    return torch.cat([x for x, _ in parts]).numpy(), torch.cat([m for _, m in parts]).numpy()
+    return augment_windows(config, imu, mask, seed, batch_size)
 
 
 def ensemble_scores(normalised: np.ndarray, probe_log_probs: np.ndarray) -> np.ndarray:
@@ -176,9 +172,8 @@ def evaluate(model: MotionTextModel, dataset: Dataset, split: BenchmarkSplit, cl
     sim_imu, sim_mask = augmented_once(augment_config, sim_imu, sim_mask, augment)
     imu, mask = prepare_split(split, use_gyro=model.channels == 6)
     classes = class_text_embeddings(model, split.descriptions).float().numpy()
-    embedded = encode(model, imu, mask)[1]
+    _, embedded, real_early = encode_with_early(model, imu, mask, EARLY_BLOCKS)
     text = fit_calibration(reference_embeddings(model, dataset) @ classes.T).apply(embedded @ classes.T)
-    real_early = encode_blocks(model.imu_encoder, model.channels, imu, mask, EARLY_BLOCKS)[1]
     sim_early = encode_blocks(model.imu_encoder, model.channels, sim_imu, sim_mask, EARLY_BLOCKS)[1]
     probe = probe_scores(sim_early, sim_targets, real_early, len(activities))
     ensemble = ensemble_scores(text, probe)

@@ -209,17 +209,6 @@ def zero_shot_among(model_dir: str | Path, classes: list[str], real: tuple[np.nd
     return result
 
 
-def augmented_once(imu: np.ndarray, mask: np.ndarray, augment, seed: int, batch_size: int = 256
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """One augmented copy of each window (the pretraining's draws: a turn about the vertical, tilt, gain)."""
-    from pretrain.augment import Augmenter
-
-    augmenter = Augmenter(augment, seed=seed)
-    parts = [augmenter(torch.from_numpy(imu[s:s + batch_size]), torch.from_numpy(mask[s:s + batch_size]))
-             for s in range(0, len(imu), batch_size)]
-    return torch.cat([x for x, _ in parts]).numpy(), torch.cat([m for _, m in parts]).numpy()
-
-
 def summary(rows: list[dict], zero_shot: list[dict] = ()) -> str:
     """Mean ± std over seeds of held-out simulated and real accuracy and macro F1, per-seed values, and the
     real confusion summed over seeds."""
@@ -284,13 +273,14 @@ def main(argv: list[str] | None = None) -> None:
         simulated = None
         if args.model:  # the frozen probes' training windows: the first seed's training corpora, augmented once
             from experiments.seeds import corpus_folder
+            from pretrain.augment import augment_windows
             from pretrain.config import load_config
 
             activities = [HAPT_PAIRS[name] for name in args.classes]
             parts = [device_windows(corpus_folder(args.corpora, settings.clips, s), activities)
                      for s in (chosen_seeds[0], chosen_seeds[0] + 1)]
             imu, mask, targets = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-            simulated = (*augmented_once(imu, mask, load_config("cpu-small").augment, chosen_seeds[0]), targets)
+            simulated = (*augment_windows(load_config("cpu-small").augment, imu, mask, chosen_seeds[0]), targets)
         zero_shot = [zero_shot_among(model, args.classes, real, simulated) for model in args.model]
         write_text_atomic(args.output / "results.jsonl", "".join(json.dumps(row) + "\n" for row in rows))
         if zero_shot:

@@ -135,6 +135,17 @@ def encode_blocks(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask
         return pooled_blocks(encoder, channels, imu, mask, blocks, batch_size)
 
 
+def encode_with_early(model: MotionTextModel, imu: np.ndarray, mask: np.ndarray, blocks: int,
+                      batch_size: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`encode`'s (pooled features, unit embeddings) and :func:`encode_blocks`' early features (None
+    for an encoder without blocks) of prepared windows, in one pass of the encoder."""
+    pooled, early = encode_blocks(model.imu_encoder, model.channels, imu, mask, blocks, batch_size)
+    with torch.inference_mode(), cpu_autocast():
+        embedded = [torch.nn.functional.normalize(model.imu_projection(torch.from_numpy(pooled[s:s + batch_size])),
+                                                  dim=-1).float().numpy() for s in range(0, len(pooled), batch_size)]
+    return pooled, np.concatenate(embedded), early
+
+
 def _batches(imu: np.ndarray, mask: np.ndarray, batch_size: int):
     for start in range(0, len(imu), batch_size):
         yield torch.from_numpy(imu[start:start + batch_size]), torch.from_numpy(mask[start:start + batch_size])
@@ -191,13 +202,13 @@ def _features(model: MotionTextModel, random: torch.nn.Module, split: BenchmarkS
     """Zero-shot embeddings of every window; the probes' features of every ``random_every``-th window (only
     those windows are kept for the probes, under ``"probe_rows"``)."""
     imu, mask = prepare_split(split, use_gyro=model.channels == 6)
-    pooled, embedded = encode(model, imu, mask)
+    pooled, embedded, early = encode_with_early(model, imu, mask, early_blocks)
     rows = np.arange(0, len(imu), random_every)
     imu, mask = imu[rows], mask[rows]
     random_pooled, random_early = encode_blocks(random, model.channels, imu, mask, early_blocks)
     features = {"pretrained-encoder": pooled[rows], "pretrained-embedding": embedded[rows],
                 "random-encoder": random_pooled, "random-early": random_early,
-                "pretrained-early": encode_blocks(model.imu_encoder, model.channels, imu, mask, early_blocks)[1]}
+                "pretrained-early": None if early is None else early[rows]}
     return {**{name: value for name, value in features.items() if value is not None},
             "imu": imu, "mask": mask, "zero-shot-embedding": embedded, "probe_rows": rows}
 

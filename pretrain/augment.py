@@ -38,6 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+import numpy as np
 import torch
 
 from simulate.gravity import checked_batch as _checked
@@ -283,6 +284,16 @@ class Augmenter:
             if self._restored_state is not None:
                 self._generator.set_state(self._restored_state)
         return self._generator
+
+
+def augment_windows(config: AugmentConfig | Mapping[str, Any] | None, imu: np.ndarray, mask: np.ndarray, seed: int,
+                    batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """One augmented copy ``(imu, mask)`` of each of the windows (N, T, J, C) held as arrays, drawn in batches
+    from ``seed``: a frozen encoder's view of simulated windows as its pretraining showed them."""
+    augmenter = Augmenter(config, seed=seed)
+    parts = [augmenter(torch.from_numpy(imu[s:s + batch_size]), torch.from_numpy(mask[s:s + batch_size]))
+             for s in range(0, len(imu), batch_size)]
+    return torch.cat([x for x, _ in parts]).numpy(), torch.cat([m for _, m in parts]).numpy()
 
 
 def random_rotations(

@@ -9,7 +9,9 @@ from experiments.transfer import (
     PROBES,
     TransferSettings,
     draw_shots,
+    encode,
     encode_blocks,
+    encode_with_early,
     evaluate_transfer,
     select_halves,
 )
@@ -46,6 +48,21 @@ def test_early_probe_reads_the_first_blocks_pooled_and_skips_encoders_without_bl
 
     last, early = encode_blocks(Blockless(), 6, imu, mask, blocks=2)
     assert early is None and last.shape == (5, 6)
+
+
+def test_one_pass_gives_what_the_separate_passes_give(tmp_path):
+    """encode_with_early's pooled features and embeddings are encode's, its early features encode_blocks'."""
+    from pretrain import load_model
+
+    model = load_model(save_tiny_model(tmp_path, (8, 16), (2, 2)))
+    imu = np.random.default_rng(1).normal(size=(7, 30, 22, 6)).astype(np.float32)
+    mask = np.ones_like(imu)
+    pooled, embedded, early = encode_with_early(model, imu, mask, blocks=1, batch_size=3)
+    expected_pooled, expected_embedded = encode(model, imu, mask, batch_size=3)
+    np.testing.assert_array_equal(pooled, expected_pooled)
+    np.testing.assert_array_equal(embedded, expected_embedded)
+    np.testing.assert_array_equal(early, encode_blocks(model.imu_encoder, 6, imu, mask, 1, batch_size=3)[1])
+    assert early.shape == (7, 8) and embedded.shape[0] == 7
 
 
 def test_select_halves_split_the_training_subjects():

@@ -63,7 +63,8 @@ def markdown(payload: dict) -> str:
              f"(at least {settings['min_steps']} steps), batch {settings['batch_size']}, "
              f"{seeds} seed{'s' if seeds != 1 else ''} (mean ± sample std over seeds), test split of "
              f"{payload['n_test']} series. Rows: k training series per class (where a fifth of them is held out "
-             "for early stopping, the row says so), or the full training split.", ""]
+             "for early stopping, the row says so; `early`, `random-early` and `minirocket` have no early "
+             "stopping and fit on all k), or the full training split.", ""]
     for metric, title in (("acc", "Accuracy (%)"), ("f1", "Macro F1 (%)")):
         table = markdown_table(["shots", *modes], ([_label(results, modes, row),
                                                     *(_cell(results[mode].get(row), metric) for mode in modes)]

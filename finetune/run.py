@@ -138,13 +138,13 @@ def _neural_run(model: MotionTextModel, mode: str, head: Head, train: Windows, s
             "validation_loss": report.validation_loss}
 
 
-def _summary(runs: list[dict], k: int | None, selection: Selection, targets: np.ndarray, class_names: list[str]
-             ) -> dict:
-    """One mode's entry for one shot setting: its honest label, mean and std over seeds, shots, short classes,
-    every seed."""
+def _summary(runs: list[dict], mode: str, k: int | None, selection: Selection, targets: np.ndarray,
+             class_names: list[str]) -> dict:
+    """One mode's entry for one shot setting: its honest label (the neural modes hold shots out for early
+    stopping, the others fit on every shot), mean and std over seeds, shots, short classes, every seed."""
     available = np.bincount(targets, minlength=len(class_names))
     short = [name for name, count in zip(class_names, available) if k is not None and count < k]
-    return {"label": shots_label(k, selection, targets), **summarise(runs),
+    return {"label": shots_label(k, selection, targets, held_out=mode in NEURAL_MODES), **summarise(runs),
             "shots_per_class": selection.shots_per_class, "short_classes": short, "per_seed": runs}
 
 
@@ -267,7 +267,7 @@ def run_finetune(model_folder: str | os.PathLike, data: str | Dataset | tuple[Be
                      "std": "sample standard deviation over seeds (ddof 1)"},
         "zero_shot": zero_shot,
         "skipped_modes": skipped,
-        "results": {mode: {row: _summary(runs, rows[row], selections[row][0], train.targets, class_names)
+        "results": {mode: {row: _summary(runs, mode, rows[row], selections[row][0], train.targets, class_names)
                            for row, runs in by_row.items()}
                     for mode, by_row in results.items()},
         "selection": {row: [{"seed": seed, "label": shots_label(rows[row], s, train.targets), "source": sources[row],

@@ -151,11 +151,12 @@ def released_selection(path: str | os.PathLike, targets: np.ndarray, num_classes
     return Selection(train=rows, validation=np.zeros(0, np.int64), shots_per_class=[int(c) for c in counts])
 
 
-def shots_label(k: int | None, selection: Selection, targets: np.ndarray) -> str:
+def shots_label(k: int | None, selection: Selection, targets: np.ndarray, held_out: bool = True) -> str:
     """How a row of results is named honestly: ``k=1``, ``k=5 (4 train + 1 validation)`` where shots are held out
-    for early stopping, ``full`` or ``full (train + validation)``."""
+    for early stopping, ``full`` or ``full (train + validation)``. ``held_out`` False: the mode fits on every
+    shot (it has no early stopping), so the row is ``k=5`` or ``full`` whatever the selection holds out."""
     base = "full" if k is None else f"k={k}"
-    if len(selection.validation) == 0:
+    if len(selection.validation) == 0 or not held_out:
         return base
     targets = np.asarray(targets)
     held = np.bincount(targets[selection.validation], minlength=len(selection.shots_per_class))

@@ -136,10 +136,13 @@ def test_finetune_ours_labels_held_out_shots_honestly(checkpoint, ucihar_root, t
         np.save(ucihar_root / "UCIHAR" / name, np.concatenate([array] * 3))
     output = tmp_path / "ft.json"
     finetune_main(["--model", str(checkpoint), "--benchmarks", "UCIHAR", "--data-root", str(ucihar_root), "--k",
-                   "1,5", "--modes", "probe", "--seeds", "1", "--epochs", "1", "--min-steps", "0", "--output",
+                   "1,5", "--modes", "probe,early", "--seeds", "1", "--epochs", "1", "--min-steps", "0", "--output",
                    str(output)])
     payload = json.loads(output.read_text())
     assert payload["results"]["probe"]["5"]["label"] == "k=5 (4 train + 1 validation)"
+    # The early-block probe has no early stopping: it fits on all 5 shots, and its row says k=5.
+    assert payload["results"]["early"]["5"]["label"] == "k=5"
+    assert payload["results"]["early"]["5"]["per_seed"][0]["train_series"] == 5 * len(payload["classes"])
     assert payload["results"]["probe"]["1"]["label"] == "k=1"
     assert payload["selection"]["5"][0]["label"] == "k=5 (4 train + 1 validation)"
     assert "| k=5 (4 train + 1 validation) |" in (tmp_path / "ft.md").read_text()

@@ -113,17 +113,11 @@ def cpu_autocast() -> torch.autocast:
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
 
 
-@torch.inference_mode()
 def encode(model: MotionTextModel, imu: np.ndarray, mask: np.ndarray, batch_size: int = 256
            ) -> tuple[np.ndarray, np.ndarray]:
     """(pooled features before the projection, unit embeddings after it) of prepared windows."""
-    pooled, embedded = [], []
-    with cpu_autocast():
-        for x, m in _batches(imu, mask, batch_size):
-            features = model.imu_features(x, m)
-            pooled.append(features.float().numpy())
-            embedded.append(torch.nn.functional.normalize(model.imu_projection(features), dim=-1).float().numpy())
-    return np.concatenate(pooled), np.concatenate(embedded)
+    pooled, embedded, _ = encode_with_early(model, imu, mask, 1, batch_size)
+    return pooled, embedded
 
 
 def encode_blocks(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask: np.ndarray, blocks: int,
@@ -137,18 +131,14 @@ def encode_blocks(encoder: torch.nn.Module, channels: int, imu: np.ndarray, mask
 
 def encode_with_early(model: MotionTextModel, imu: np.ndarray, mask: np.ndarray, blocks: int,
                       batch_size: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """:func:`encode`'s (pooled features, unit embeddings) and :func:`encode_blocks`' early features (None
-    for an encoder without blocks) of prepared windows, in one pass of the encoder."""
+    """(pooled features before the projection, unit embeddings after it, the pooled outputs of the first
+    ``blocks`` blocks or None for an encoder without blocks) of prepared windows, in one pass of the encoder;
+    the projection runs under the same autocast, in the same batches."""
     pooled, early = encode_blocks(model.imu_encoder, model.channels, imu, mask, blocks, batch_size)
     with torch.inference_mode(), cpu_autocast():
         embedded = [torch.nn.functional.normalize(model.imu_projection(torch.from_numpy(pooled[s:s + batch_size])),
                                                   dim=-1).float().numpy() for s in range(0, len(pooled), batch_size)]
     return pooled, np.concatenate(embedded), early
-
-
-def _batches(imu: np.ndarray, mask: np.ndarray, batch_size: int):
-    for start in range(0, len(imu), batch_size):
-        yield torch.from_numpy(imu[start:start + batch_size]), torch.from_numpy(mask[start:start + batch_size])
 
 
 def draw_shots(targets: np.ndarray, k: int, seed: int) -> np.ndarray:

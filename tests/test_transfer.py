@@ -51,14 +51,23 @@ def test_early_probe_reads_the_first_blocks_pooled_and_skips_encoders_without_bl
 
 
 def test_one_pass_gives_what_the_separate_passes_give(tmp_path):
-    """encode_with_early's pooled features and embeddings are encode's, its early features encode_blocks'."""
+    """encode_with_early's pooled features and embeddings are the model's own forward pass and projection
+    (under the same autocast, batch by batch), encode's are the same, its early features encode_blocks'."""
+    from experiments.transfer import cpu_autocast
     from pretrain import load_model
 
     model = load_model(save_tiny_model(tmp_path, (8, 16), (2, 2)))
     imu = np.random.default_rng(1).normal(size=(7, 30, 22, 6)).astype(np.float32)
     mask = np.ones_like(imu)
     pooled, embedded, early = encode_with_early(model, imu, mask, blocks=1, batch_size=3)
-    expected_pooled, expected_embedded = encode(model, imu, mask, batch_size=3)
+    with torch.inference_mode(), cpu_autocast():
+        features = [model.imu_features(torch.from_numpy(imu[s:s + 3]), torch.from_numpy(mask[s:s + 3]))
+                    for s in range(0, 7, 3)]
+        expected_pooled = np.concatenate([f.float().numpy() for f in features])
+        expected_embedded = np.concatenate([torch.nn.functional.normalize(model.imu_projection(f), dim=-1)
+                                            .float().numpy() for f in features])
+    for got, want in zip(encode(model, imu, mask, batch_size=3), (pooled, embedded), strict=True):
+        np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(pooled, expected_pooled)
     np.testing.assert_array_equal(embedded, expected_embedded)
     np.testing.assert_array_equal(early, encode_blocks(model.imu_encoder, 6, imu, mask, 1, batch_size=3)[1])
